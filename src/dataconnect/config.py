@@ -1,0 +1,27 @@
+"""Settings from DATACONNECT_* environment variables. Reading them builds nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DATACONNECT_", extra="ignore")
+
+    home: Path = Field(default=Path(".dataconnect"), description="folder of the embedded databases and files")
+    database_url: str | None = Field(
+        default=None, description="postgresql://… for a clustered setup; unset: SQLite files in home"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def files_root(self) -> Path:
+        return self.home / "files"
+
+    @property
+    def is_postgres(self) -> bool:
+        return bool(self.database_url) and str(self.database_url).startswith("postgres")

@@ -1,0 +1,1 @@
+"""Pure rules and records of DataConnect: no database, no HTTP, no clock reads."""

@@ -1,0 +1,159 @@
+"""Job groups: who may join (Group rule 1), how many (rule 2), and what activation checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from dataconnect.domain.accounts import email_problem
+from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
+from dataconnect.domain.schedules import Schedule
+from dataconnect.errors import Problem
+
+MIN_JOBS = 2
+MAX_JOBS = 100
+MAX_EMAILS = 20
+
+
+class GroupState(StrEnum):
+    SAVED = "saved"
+    ACTIVE = "active"
+
+
+class NotifyWhen(StrEnum):
+    SUCCESS_OR_FAILURE = "success_or_failure"
+    FAILURE = "failure"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notification:
+    when: NotifyWhen = NotifyWhen.NONE
+    emails: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"when": self.when.value, "emails": list(self.emails)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    id: int
+    account_id: int
+    name: str
+    description: str
+    job_ids: tuple[int, ...]  # run order
+    notification: Notification
+    schedule: Schedule | None
+    state: GroupState
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+def qualification_problem(job: Job, group_id: int | None, field: str) -> Problem | None:
+    """Why ``job`` cannot run in group ``group_id`` (Group rule 1), or ``None`` if it qualifies."""
+    name = job.name
+    if job.type is not JobType.IMPORT:
+        return Problem(field, "JOB_IS_EXPORT", f"job {name} is an export; only imports can be grouped")
+    if job.kind is JobKind.PARTNER_INTEGRATION:
+        return Problem(
+            field, "JOB_IS_PARTNER_INTEGRATION", f"job {name} is a partner integration job"
+        )
+    if job.run_mode is RunMode.SCHEDULED:
+        return Problem(
+            field, "JOB_IS_SCHEDULED", f"job {name} runs on its own schedule; make it on demand"
+        )
+    if job.state is JobState.SAVED:
+        return Problem(field, "JOB_NOT_ACTIVATED", f"job {name} is saved but was never activated")
+    if job.state is JobState.INACTIVE:
+        return Problem(field, "JOB_INACTIVE", f"job {name} is inactive")
+    if job.group_id is not None and job.group_id != group_id:
+        return Problem(field, "JOB_IN_OTHER_GROUP", f"job {name} already belongs to another group")
+    return None
+
+
+def membership_problems(
+    job_ids: Sequence[object], jobs: Mapping[int, Job], group_id: int | None
+) -> list[Problem]:
+    """Checks every save makes: each id names a job of the account, once, free of other groups."""
+    problems: list[Problem] = []
+    if len(job_ids) > MAX_JOBS:
+        return [Problem("job_ids", "GROUP_TOO_MANY_JOBS", f"at most {MAX_JOBS} jobs in a group")]
+    seen: set[int] = set()
+    for i, raw in enumerate(job_ids):
+        field = f"job_ids[{i}]"
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw not in jobs:
+            problems.append(Problem(field, "JOB_NOT_FOUND", f"no job with id {str(raw)[:30]}"))
+            continue
+        if raw in seen:
+            problems.append(Problem(field, "JOB_DUPLICATE_IN_GROUP", f"job {jobs[raw].name} is listed twice"))
+            continue
+        seen.add(raw)
+        job = jobs[raw]
+        if job.group_id is not None and job.group_id != group_id:
+            problems.append(
+                Problem(field, "JOB_IN_OTHER_GROUP", f"job {job.name} already belongs to another group")
+            )
+    return problems
+
+
+def activation_problems(job_ids: Sequence[int], jobs: Mapping[int, Job], group_id: int | None) -> list[Problem]:
+    """Everything Activate checks about the job list, all at once (Group rules 1 and 2)."""
+    problems: list[Problem] = []
+    if len(job_ids) < MIN_JOBS:
+        problems.append(
+            Problem("job_ids", "GROUP_TOO_FEW_JOBS", f"a group needs at least {MIN_JOBS} jobs")
+        )
+    for i, job_id in enumerate(job_ids):
+        job = jobs.get(job_id)
+        if job is None:
+            continue  # reported by membership_problems
+        problem = qualification_problem(job, group_id, f"job_ids[{i}]")
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def parse_notification(data: object, field: str = "notification") -> tuple[Notification, list[Problem]]:
+    if data is None:
+        return Notification(), []
+    if not isinstance(data, Mapping):
+        return Notification(), [Problem(field, "NOTIFICATION_INVALID", "notification is an object")]
+    problems = [
+        Problem(f"{field}.{k}", "UNKNOWN_FIELD", f"{k} is not a notification setting")
+        for k in sorted(set(map(str, data)) - {"when", "emails"})
+    ]
+    try:
+        when = NotifyWhen(data.get("when", "none"))
+    except ValueError:
+        when = NotifyWhen.NONE
+        problems.append(
+            Problem(f"{field}.when", "NOTIFY_WHEN_INVALID", "success_or_failure, failure or none")
+        )
+    raw = data.get("emails", [])
+    emails: list[str] = []
+    if not isinstance(raw, list) or len(raw) > MAX_EMAILS:
+        problems.append(
+            Problem(f"{field}.emails", "EMAILS_INVALID", f"a list of at most {MAX_EMAILS} addresses")
+        )
+    else:
+        for i, email in enumerate(raw):
+            problem = email_problem(email, f"{field}.emails[{i}]")
+            if problem:
+                problems.append(problem)
+            elif email.lower() not in (e.lower() for e in emails):
+                emails.append(email)
+    if when is not NotifyWhen.NONE and not emails and not problems:
+        problems.append(
+            Problem(f"{field}.emails", "NOTIFICATION_EMAILS_REQUIRED", f"who gets the {when} emails?")
+        )
+    return Notification(when=when, emails=tuple(emails)), problems
+
+
+def after_member_removed(group: Group, job_id: int) -> tuple[tuple[int, ...], GroupState]:
+    """A member job left (expired or deleted): a group left with fewer than two returns to saved."""
+    remaining = tuple(j for j in group.job_ids if j != job_id)
+    state = group.state if len(remaining) >= MIN_JOBS else GroupState.SAVED
+    return remaining, state

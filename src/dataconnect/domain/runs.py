@@ -1,0 +1,108 @@
+"""Run records and their state machines: the one place that says which state may follow which.
+
+The store applies a transition only with ``WHERE state = :expected``; terminal states have no
+way out, so nothing can move a finished run again.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobRunState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+class GroupRunState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class StepState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ABORTED = "aborted"
+    NOT_RUN = "not_run"
+
+
+class Trigger(StrEnum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    API = "api"
+
+
+JOB_RUN_TRANSITIONS: dict[JobRunState, frozenset[JobRunState]] = {
+    JobRunState.QUEUED: frozenset({JobRunState.RUNNING, JobRunState.ABORTED, JobRunState.FAILED}),
+    JobRunState.RUNNING: frozenset(
+        {JobRunState.SUCCEEDED, JobRunState.FAILED, JobRunState.ABORTED}
+    ),
+    JobRunState.SUCCEEDED: frozenset(),
+    JobRunState.FAILED: frozenset(),
+    JobRunState.ABORTED: frozenset(),
+}
+
+GROUP_RUN_TRANSITIONS: dict[GroupRunState, frozenset[GroupRunState]] = {
+    GroupRunState.QUEUED: frozenset(
+        {GroupRunState.RUNNING, GroupRunState.STOPPED, GroupRunState.FAILED}
+    ),
+    GroupRunState.RUNNING: frozenset(
+        {
+            GroupRunState.STOPPING,
+            GroupRunState.SUCCEEDED,
+            GroupRunState.FAILED,
+        }
+    ),
+    # A step may finish while the stop is on its way; the run still ends where the worker says.
+    GroupRunState.STOPPING: frozenset(
+        {GroupRunState.STOPPED, GroupRunState.FAILED, GroupRunState.SUCCEEDED}
+    ),
+    GroupRunState.SUCCEEDED: frozenset(),
+    GroupRunState.FAILED: frozenset(),
+    GroupRunState.STOPPED: frozenset(),
+}
+
+STEP_TRANSITIONS: dict[StepState, frozenset[StepState]] = {
+    StepState.PENDING: frozenset({StepState.RUNNING, StepState.NOT_RUN}),
+    StepState.RUNNING: frozenset(
+        {StepState.SUCCEEDED, StepState.FAILED, StepState.ABORTED}
+    ),
+    StepState.SUCCEEDED: frozenset(),
+    StepState.FAILED: frozenset(),
+    StepState.ABORTED: frozenset(),
+    StepState.NOT_RUN: frozenset(),
+}
+
+ACTIVE_GROUP_RUN_STATES = frozenset(
+    {GroupRunState.QUEUED, GroupRunState.RUNNING, GroupRunState.STOPPING}
+)
+ACTIVE_JOB_RUN_STATES = frozenset({JobRunState.QUEUED, JobRunState.RUNNING})
+
+
+def can_move_job_run(current: JobRunState, new: JobRunState) -> bool:
+    return new in JOB_RUN_TRANSITIONS[current]
+
+
+def can_move_group_run(current: GroupRunState, new: GroupRunState) -> bool:
+    return new in GROUP_RUN_TRANSITIONS[current]
+
+
+def can_move_step(current: StepState, new: StepState) -> bool:
+    return new in STEP_TRANSITIONS[current]
+
+
+def is_terminal_group_run(state: GroupRunState) -> bool:
+    return not GROUP_RUN_TRANSITIONS[state]
+
+
+def is_terminal_job_run(state: JobRunState) -> bool:
+    return not JOB_RUN_TRANSITIONS[state]

@@ -1,0 +1,1 @@
+"""Use cases: the only door through which the API, the web pages and the CLI change anything."""

@@ -1,0 +1,137 @@
+"""Job groups: Save, Activate, change (including the order), deactivate, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from dataconnect.domain.accounts import Caller
+from dataconnect.domain.groups import Group, GroupState
+from dataconnect.domain.jobs import Job
+from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
+from dataconnect.domain.requests import activation_check, group_from_request
+from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
+from dataconnect.services.base import Deps, require_writer
+from dataconnect.store.store import Tx
+
+
+def _not_found(group_id: int) -> NotFound:
+    return NotFound(f"no group with id {group_id}", code="GROUP_NOT_FOUND")
+
+
+class GroupService:
+    def __init__(self, deps: Deps) -> None:
+        self._d = deps
+
+    def _get(self, tx: Tx, caller: Caller, group_id: int) -> Group:
+        group = tx.group(caller.account_id, group_id)
+        if group is None:
+            raise _not_found(group_id)
+        return group
+
+    def _context(self, tx: Tx, caller: Caller) -> tuple[str, dict[int, Job]]:
+        account = tx.account(caller.account_id)
+        if account is None:
+            raise NotFound("the account no longer exists", code="ACCOUNT_NOT_FOUND")
+        return account.timezone, {j.id: j for j in tx.jobs(caller.account_id)}
+
+    def create(self, caller: Caller, data: Mapping[str, Any]) -> Group:
+        require_writer(caller)
+        with self._d.store.write() as tx:
+            zone, jobs = self._context(tx, caller)
+            group, _ = group_from_request(
+                data, account_id=caller.account_id, account_zone=zone, jobs=jobs, now=self._d.clock.now()
+            )
+            return replace(group, id=tx.insert_group(group))
+
+    def get(self, caller: Caller, group_id: int) -> Group:
+        with self._d.store.read() as tx:
+            return self._get(tx, caller, group_id)
+
+    def details(self, caller: Caller, group_id: int) -> tuple[Group, dict[int, Job], dict[str, Any] | None]:
+        """The group with its member jobs and last run, for display."""
+        with self._d.store.read() as tx:
+            group = self._get(tx, caller, group_id)
+            jobs = {j.id: j for j in tx.jobs(caller.account_id, ids=group.job_ids)}
+            last = tx.last_group_runs([group.id]).get(group.id)
+        return group, jobs, last
+
+    def by_name(self, caller: Caller, name: str) -> Group:
+        with self._d.store.read() as tx:
+            for group in tx.groups(caller.account_id):
+                if group.name.lower() == name.lower():
+                    return group
+        raise NotFound(f"no group named {name[:100]}", code="GROUP_NOT_FOUND")
+
+    def list(
+        self, caller: Caller, *, state: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> tuple[list[tuple[Group, dict[int, Job], dict[str, Any] | None]], str | None]:
+        size = check_limit(limit)
+        after = decode_cursor(cursor)
+        wanted = None
+        if state is not None:
+            try:
+                wanted = GroupState(state)
+            except ValueError:
+                raise ValidationFailed(Problem("state", "GROUP_STATE_INVALID", "saved or active")) from None
+        with self._d.store.read() as tx:
+            found = tx.groups(caller.account_id, state=wanted, after_id=after, limit=size + 1)
+            more = len(found) > size
+            found = found[:size]
+            jobs = {j.id: j for j in tx.jobs(caller.account_id)}
+            last = tx.last_group_runs([g.id for g in found])
+        rows = [(g, {j: jobs[j] for j in g.job_ids if j in jobs}, last.get(g.id)) for g in found]
+        return rows, encode_cursor(found[-1].id) if more else None
+
+    def update(self, caller: Caller, group_id: int, data: Mapping[str, Any]) -> Group:
+        require_writer(caller)
+        with self._d.store.write() as tx:
+            before = self._get(tx, caller, group_id)
+            zone, jobs = self._context(tx, caller)
+            after, _ = group_from_request(
+                data,
+                account_id=caller.account_id,
+                account_zone=zone,
+                jobs=jobs,
+                now=self._d.clock.now(),
+                existing=before,
+            )
+            if after.job_ids != before.job_ids and tx.group_running(group_id):
+                raise Conflict(
+                    f"group {before.name} is running; its jobs can change once the run ends",
+                    code="GROUP_RUNNING",
+                )
+            tx.update_group(after)
+            return after
+
+    def activate(self, caller: Caller, group_id: int) -> Group:
+        require_writer(caller)
+        now = self._d.clock.now()
+        with self._d.store.write() as tx:
+            group = self._get(tx, caller, group_id)
+            zone, jobs = self._context(tx, caller)
+            activation_check(group, jobs, zone, now)
+            group = replace(group, state=GroupState.ACTIVE, updated_at=now)
+            tx.update_group(group)
+            return group
+
+    def deactivate(self, caller: Caller, group_id: int) -> Group:
+        """Back to saved: never run, schedule kept."""
+        require_writer(caller)
+        with self._d.store.write() as tx:
+            group = replace(
+                self._get(tx, caller, group_id), state=GroupState.SAVED, updated_at=self._d.clock.now()
+            )
+            tx.update_group(group)
+            return group
+
+    def delete(self, caller: Caller, group_id: int) -> None:
+        require_writer(caller)
+        with self._d.store.write() as tx:
+            group = self._get(tx, caller, group_id)
+            if tx.group_running(group.id):
+                raise Conflict(
+                    f"group {group.name} is running; stop it before deleting it", code="GROUP_RUNNING"
+                )
+            tx.delete_group(caller.account_id, group.id)

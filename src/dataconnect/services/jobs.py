@@ -1,0 +1,132 @@
+"""Import and export jobs: create, read, change, activate, deactivate, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from dataconnect.domain import jobs as job_rules
+from dataconnect.domain.accounts import Caller
+from dataconnect.domain.jobs import Job, JobState, JobType
+from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
+from dataconnect.domain.requests import job_from_request
+from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
+from dataconnect.services.base import Deps, require_writer
+from dataconnect.store.store import Tx
+
+
+def _not_found(job_id: int) -> NotFound:
+    return NotFound(f"no job with id {job_id}", code="JOB_NOT_FOUND")
+
+
+class JobService:
+    def __init__(self, deps: Deps) -> None:
+        self._d = deps
+
+    def _account_zone(self, tx: Tx, caller: Caller) -> str:
+        account = tx.account(caller.account_id)
+        if account is None:
+            raise NotFound("the account no longer exists", code="ACCOUNT_NOT_FOUND")
+        return account.timezone
+
+    def _get(self, tx: Tx, caller: Caller, job_id: int) -> Job:
+        job = tx.job(caller.account_id, job_id)
+        if job is None:
+            raise _not_found(job_id)
+        return job
+
+    def create(self, caller: Caller, data: Mapping[str, Any]) -> Job:
+        require_writer(caller)
+        now = self._d.clock.now()
+        with self._d.store.write() as tx:
+            tables = {t.name: t for t in tx.tables(caller.account_id)}
+            job = job_from_request(
+                data,
+                account_id=caller.account_id,
+                account_zone=self._account_zone(tx, caller),
+                tables=tables,
+                now=now,
+            )
+            if job.state is JobState.ACTIVE:
+                job_rules.activate(job)
+            return replace(job, id=tx.insert_job(job))
+
+    def get(self, caller: Caller, job_id: int) -> Job:
+        with self._d.store.read() as tx:
+            return self._get(tx, caller, job_id)
+
+    def by_name(self, caller: Caller, name: str) -> Job:
+        with self._d.store.read() as tx:
+            job = tx.jobs_by_name(caller.account_id, name) if len(name) <= 100 else None
+        if job is None:
+            raise NotFound(f"no job named {name[:100]}", code="JOB_NOT_FOUND")
+        return job
+
+    def list(
+        self,
+        caller: Caller,
+        *,
+        type_: str | None = None,
+        state: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> tuple[list[Job], str | None]:
+        problems = []
+        if type_ is not None and type_ not in {t.value for t in JobType}:
+            problems.append(Problem("type", "JOB_TYPE_INVALID", "import or export"))
+        if state is not None and state not in {s.value for s in JobState}:
+            problems.append(Problem("state", "JOB_STATE_INVALID", "saved, active or inactive"))
+        if problems:
+            raise ValidationFailed(problems)
+        size = check_limit(limit)
+        after = decode_cursor(cursor)
+        with self._d.store.read() as tx:
+            found = tx.jobs(caller.account_id, type_=type_, state=state, after_id=after, limit=size + 1)
+        more = len(found) > size
+        found = found[:size]
+        return found, encode_cursor(found[-1].id) if more else None
+
+    def update(self, caller: Caller, job_id: int, data: Mapping[str, Any]) -> Job:
+        require_writer(caller)
+        now = self._d.clock.now()
+        with self._d.store.write() as tx:
+            before = self._get(tx, caller, job_id)
+            after = job_from_request(
+                data,
+                account_id=caller.account_id,
+                account_zone=self._account_zone(tx, caller),
+                tables={t.name: t for t in tx.tables(caller.account_id)},
+                now=now,
+                existing=before,
+            )
+            problems = job_rules.membership_problems(before, after)
+            if problems:
+                raise Conflict(problems[0].message, code=problems[0].code)
+            tx.update_job(after)
+            return after
+
+    def activate(self, caller: Caller, job_id: int) -> Job:
+        require_writer(caller)
+        with self._d.store.write() as tx:
+            job = self._get(tx, caller, job_id)
+            job = replace(job, state=job_rules.activate(job), updated_at=self._d.clock.now())
+            tx.update_job(job)
+            return job
+
+    def deactivate(self, caller: Caller, job_id: int) -> Job:
+        require_writer(caller)
+        with self._d.store.write() as tx:
+            job = self._get(tx, caller, job_id)
+            job = replace(job, state=job_rules.deactivate(job), updated_at=self._d.clock.now())
+            tx.update_job(job)
+            return job
+
+    def delete(self, caller: Caller, job_id: int) -> None:
+        require_writer(caller)
+        with self._d.store.write() as tx:
+            job = self._get(tx, caller, job_id)
+            job_rules.check_deletable(job)
+            if tx.job_running(job.id):
+                raise Conflict(f"job {job.name} is running; stop it first", code="JOB_RUNNING")
+            tx.delete_job(caller.account_id, job.id)

@@ -1,0 +1,93 @@
+"""The public shape of each record: one rendering shared by the API and the CLI's --json."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dataconnect.domain.accounts import Account, User
+from dataconnect.domain.groups import Group
+from dataconnect.domain.jobs import Job
+from dataconnect.domain.tables import TableDef
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def account_view(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "name": account.name,
+        "timezone": account.timezone,
+        "created_at": iso(account.created_at),
+    }
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {"id": user.id, "account_id": user.account_id, "email": user.email, "role": user.role.value}
+
+
+def table_view(table: TableDef, row_count: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": table.id,
+        "name": table.name,
+        "kind": table.kind.value,
+        "list": table.list_name,
+        "fields": [
+            {"name": f.name, "type": f.type.value, "length": f.length, "system": f.system}
+            for f in table.fields
+        ],
+        "primary_key": list(table.primary_key),
+    }
+    if row_count is not None:
+        out["row_count"] = row_count
+    return out
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "name": job.name,
+        "description": job.description,
+        "type": job.type.value,
+        "kind": job.kind.value,
+        "run_mode": job.run_mode.value,
+        "state": job.state.value,
+        "schedule": job.schedule.to_dict() if job.schedule else None,
+        "expires_at": iso(job.expires_at) if job.expires_at else "never",
+        "group_id": job.group_id,
+        "import": job.import_settings.to_dict() if job.import_settings else None,
+        "export": job.export_settings.to_dict() if job.export_settings else None,
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+    }
+
+
+def group_view(
+    group: Group,
+    jobs: dict[int, Job] | None = None,
+    last_run: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    jobs = jobs or {}
+    return {
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "state": group.state.value,
+        "job_ids": list(group.job_ids),
+        "jobs": [
+            {"position": i, "job_id": j, "job_name": jobs[j].name if j in jobs else None}
+            for i, j in enumerate(group.job_ids)
+        ],
+        "notification": group.notification.to_dict(),
+        "schedule": group.schedule.to_dict() if group.schedule else None,
+        "schedule_type": group.schedule.kind.value if group.schedule else "on_demand",
+        "next_run_at": None,  # planned occurrences come with the scheduler
+        "last_run": None
+        if last_run is None
+        else {k: iso(v) if isinstance(v, datetime) else v for k, v in last_run.items()},
+        "expires_at": iso(group.expires_at),
+        "created_at": iso(group.created_at),
+        "updated_at": iso(group.updated_at),
+    }

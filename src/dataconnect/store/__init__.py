@@ -1,0 +1,1 @@
+"""SQL persistence for both databases: SQLite (embedded) and PostgreSQL (clustered)."""

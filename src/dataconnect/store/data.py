@@ -1,0 +1,140 @@
+"""The accounts' own tables (profile lists, PETs, supplemental tables) in the data database.
+
+Identifiers come only from ``TableDef`` objects, whose names passed ``domain.names`` rules;
+SQLAlchemy quotes them. Values always travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeEngine
+
+from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
+from dataconnect.store.types import Id, UTCDateTime
+
+ROW_ID = "_ROW_ID"  # internal key of supplemental tables; no user field can take this name
+INDEXED_LIST_FIELDS = ("CUSTOMER_ID_", "EMAIL_ADDRESS_", "MOBILE_NUMBER_", "EMAIL_MD5_HASH_", "EMAIL_SHA256_HASH_")
+
+
+def data_metadata(schema: str | None) -> MetaData:
+    """Fixed tables of the data database."""
+    md = MetaData(schema=schema)
+    Table(
+        "import_markers",
+        md,
+        # Written in the same transaction as an import's rows: proof the step's data committed.
+        Column("job_run_id", Id, primary_key=True),
+        Column("account_id", Id, nullable=False),
+        Column("applied_at", UTCDateTime, nullable=False),
+    )
+    return md
+
+
+def physical_name(account_id: int, table_name: str) -> str:
+    return f"a{account_id}_{table_name.lower()}"
+
+
+def _column_type(f: FieldDef) -> TypeEngine[Any]:
+    if f.type is FieldType.TEXT:
+        return String(f.length)
+    if f.type is FieldType.INTEGER:
+        return BigInteger()
+    if f.type is FieldType.NUMBER:
+        return Float()
+    if f.type is FieldType.DATE:
+        return Date()
+    if f.type is FieldType.TIMESTAMP:
+        return UTCDateTime()
+    return Boolean()
+
+
+def sql_table(account_id: int, table: TableDef, schema: str | None) -> Table:
+    md = MetaData(schema=schema)
+    name = physical_name(account_id, table.name)
+    columns: list[Any] = []
+    if table.kind is TableKind.PROFILE_LIST:
+        columns.append(Column("RIID_", Id, primary_key=True, autoincrement=True))
+    elif table.kind is TableKind.PET:
+        columns.append(Column("RIID_", Id, primary_key=True, autoincrement=False))
+    else:
+        columns.append(Column(ROW_ID, Id, primary_key=True, autoincrement=True))
+    for f in table.fields:
+        if f.name == "RIID_":
+            continue
+        columns.append(Column(f.name, _column_type(f), nullable=True))
+    extras: list[Any] = []
+    if table.kind is TableKind.SUPPLEMENTAL and table.primary_key:
+        extras.append(UniqueConstraint(*table.primary_key, name=f"uq_{name}_pk"))
+    if table.kind is TableKind.PROFILE_LIST:
+        extras += [Index(f"ix_{name}_{n.lower()}", n) for n in INDEXED_LIST_FIELDS]
+    return Table(name, md, *columns, *extras)
+
+
+class DataTables:
+    """DDL and browsing of account tables; the import engine writes rows itself."""
+
+    def __init__(self, engine: Engine, schema: str | None) -> None:
+        self._engine = engine
+        self._schema = schema
+
+    def create(self, account_id: int, table: TableDef) -> None:
+        with self._engine.begin() as conn:
+            sql_table(account_id, table, self._schema).create(conn)
+
+    def drop(self, account_id: int, table: TableDef) -> None:
+        with self._engine.begin() as conn:
+            sql_table(account_id, table, self._schema).drop(conn, checkfirst=True)
+
+    def row_count(self, account_id: int, table: TableDef) -> int:
+        t = sql_table(account_id, table, self._schema)
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+
+    def rows(
+        self, account_id: int, table: TableDef, *, after: int | None, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Rows in key order after the key ``after``; returns the rows and the next cursor key."""
+        t = sql_table(account_id, table, self._schema)
+        key = t.c[ROW_ID] if table.kind is TableKind.SUPPLEMENTAL else t.c["RIID_"]
+        query = select(t).order_by(key).limit(limit + 1)
+        if after is not None:
+            query = query.where(key > after)
+        with self._engine.connect() as conn:
+            found = [dict(r._mapping) for r in conn.execute(query)]
+        more = len(found) > limit
+        found = found[:limit]
+        next_key = int(found[-1][key.name]) if more and found else None
+        return [_public(r) for r in found], next_key
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if k == ROW_ID:
+            continue
+        out[k] = v.isoformat() if isinstance(v, datetime | date) else v
+    return out
+
+
+def names_of(tables: Sequence[TableDef]) -> set[str]:
+    return {t.name for t in tables}
+

@@ -1,0 +1,38 @@
+"""Bring both databases to the current schema: Alembic for metadata, DDL for the data side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from dataconnect.store.data import data_metadata
+from dataconnect.store.engine import Engines, ensure_postgres_schemas
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engines: Engines) -> None:
+    if engines.dialect == "postgresql":
+        ensure_postgres_schemas(engines.meta)
+    cfg = alembic_config()
+    with engines.meta.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with engines.data.begin() as conn:
+        data_metadata(engines.data_schema).create_all(conn, checkfirst=True)
+
+
+def is_current(engines: Engines) -> bool:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engines.meta.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() == head
