@@ -200,7 +200,7 @@ def build_table(spec: TableSpec, *, existing_lists: set[str]) -> TableDef:
                     )
                 else:
                     primary_key.append(canonical_field_name(key))
-    if kind is TableKind.SUPPLEMENTAL and not fields:
+    if kind is TableKind.SUPPLEMENTAL and not spec.fields:
         problems.append(Problem("fields", "FIELDS_REQUIRED", "a supplemental table needs fields"))
 
     collect(problems)

@@ -1,0 +1,1 @@
+"""The REST API: FastAPI routes that authenticate, call a service and render."""

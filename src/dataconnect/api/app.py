@@ -1,0 +1,36 @@
+"""The FastAPI application factory; nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from dataconnect import __version__
+from dataconnect.api import errors
+from dataconnect.api.routes import account, groups, jobs, tables
+from dataconnect.bootstrap import App
+
+MAX_JSON_BODY = 1_000_000
+
+
+def create_app(dc: App) -> FastAPI:
+    api = FastAPI(
+        title="DataConnect",
+        version=__version__,
+        description="Import jobs and job groups that move marketing data in the right order.",
+    )
+    api.state.dc = dc
+    errors.install(api)
+
+    @api.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        is_upload = request.url.path.startswith("/api/v1/files/")
+        if length and length.isdigit() and int(length) > MAX_JSON_BODY and not is_upload:
+            return errors.problem(413, "BODY_TOO_LARGE", "Body too large", f"at most {MAX_JSON_BODY} bytes")
+        return await call_next(request)
+
+    for module in (account, tables, jobs, groups):
+        api.include_router(module.router)
+    return api

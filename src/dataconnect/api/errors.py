@@ -1,0 +1,111 @@
+"""Errors to application/problem+json, in one place: exception class → HTTP status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dataconnect.errors import (
+    BadRequest,
+    Conflict,
+    DataConnectError,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+STATUS: dict[type[DataConnectError], int] = {
+    ValidationFailed: 422,
+    NotFound: 404,
+    Conflict: 409,
+    PermissionDenied: 403,
+    Unauthenticated: 401,
+    BadRequest: 400,
+}
+
+# pydantic's error types → our stable codes
+_PYDANTIC_CODES = {
+    "extra_forbidden": "UNKNOWN_FIELD",
+    "missing": "FIELD_REQUIRED",
+    "json_invalid": "JSON_INVALID",
+    "model_attributes_type": "OBJECT_EXPECTED",
+    "dict_type": "OBJECT_EXPECTED",
+    "list_type": "LIST_EXPECTED",
+    "int_parsing": "INTEGER_EXPECTED",
+    "int_type": "INTEGER_EXPECTED",
+    "int_from_float": "INTEGER_EXPECTED",
+    "bool_parsing": "BOOLEAN_EXPECTED",
+    "bool_type": "BOOLEAN_EXPECTED",
+    "string_type": "STRING_EXPECTED",
+    "float_parsing": "NUMBER_EXPECTED",
+    "float_type": "NUMBER_EXPECTED",
+    "greater_than_equal": "VALUE_OUT_OF_RANGE",
+    "less_than_equal": "VALUE_OUT_OF_RANGE",
+    "literal_error": "VALUE_NOT_ALLOWED",
+    "enum": "VALUE_NOT_ALLOWED",
+}
+
+
+def problem(
+    status: int, code: str, title: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://dataconnect.dev/problems/{code.lower().replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DataConnectError)
+    async def _domain(_: Request, exc: DataConnectError) -> JSONResponse:
+        status = next((v for k, v in STATUS.items() if isinstance(exc, k)), 400)
+        errors = None
+        if isinstance(exc, ValidationFailed):
+            errors = [{"field": p.field, "code": p.code, "message": p.message} for p in exc.problems]
+        title = type(exc).__name__.replace("Failed", " failed")
+        return problem(status, exc.code, title, exc.message, errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for e in exc.errors():
+            code = _PYDANTIC_CODES.get(e.get("type", ""), "VALUE_INVALID")
+            errors.append({"field": _field(tuple(e.get("loc", ()))), "code": code, "message": str(e.get("msg"))})
+        code = errors[0]["code"] if len(errors) == 1 else "VALIDATION_FAILED"
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, code, "Validation failed", detail[:2000], errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "BODY_TOO_LARGE", 401: "UNAUTHENTICATED"}
+        code = codes.get(exc.status_code, "HTTP_ERROR")
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "INTERNAL_ERROR", "Internal error", "this is a bug; it has been logged")

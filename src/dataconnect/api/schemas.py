@@ -1,0 +1,215 @@
+"""Request and response shapes for the OpenAPI document.
+
+Models here check JSON types and refuse unknown fields; every value rule (names, lengths,
+tables, qualification) lives in the domain, so its error codes are the same from every door.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FieldIn(Strict):
+    name: str
+    type: Literal["text", "integer", "number", "date", "timestamp", "boolean"] | str
+    length: int | None = None
+
+
+class TableCreate(Strict):
+    name: str
+    kind: Literal["profile_list", "pet", "supplemental"] | str
+    list_: str | None = Field(None, alias="list", description="the profile list of a PET")
+    fields: list[FieldIn] = Field(default_factory=list)
+    primary_key: list[str] | None = None
+
+
+class FormatIn(Strict):
+    delimiter: str | None = None
+    qualifier: str | None = None
+    header: bool | None = None
+    encoding: str | None = None
+    date_format: str | None = None
+
+
+class MatchIn(Strict):
+    columns: list[str] | None = None
+    insert_on_no_match: bool | None = None
+    update_on_match: Literal["replace_all", "no_update"] | str | None = None
+
+
+class PermissionIn(Strict):
+    default: Literal["OPTIN", "OPTOUT"] | str | None = None
+    optin_value: str | None = None
+    optout_value: str | None = None
+
+
+class ImportIn(Strict):
+    file_pattern: str | None = None
+    format: FormatIn | None = None
+    count_file: bool | None = None
+    target: str | None = None
+    mapping: dict[str, str | None] | None = None
+    match: MatchIn | None = None
+    permission: PermissionIn | None = None
+    supplemental_mode: Literal["merge", "append", "replace"] | str | None = None
+    max_reject_percent: float | None = None
+
+
+class ExportIn(Strict):
+    source: str | None = None
+    fields: list[str] | None = None
+    file_pattern: str | None = None
+    format: FormatIn | None = None
+    changed_since_last_run: bool | None = None
+
+
+class ScheduleIn(Strict):
+    kind: Literal["once", "daily", "weekly", "monthly"] | str
+    hour: int | None = None
+    slot: int | None = Field(None, description="0-3: minutes 0-14, 15-29, 30-44, 45-59")
+    date: str | None = None
+    weekdays: list[str] | None = None
+    day: int | Literal["last"] | None = None
+    timezone: str | None = None
+
+
+class JobFields(Strict):
+    description: str | None = None
+    type: Literal["import", "export"] | str | None = None
+    kind: Literal["standard", "partner_integration"] | str | None = None
+    run_mode: Literal["on_demand", "scheduled"] | str | None = None
+    schedule: ScheduleIn | None = None
+    expires_at: str | None = Field(None, description='ISO date or time, or "never"')
+    import_: ImportIn | None = Field(None, alias="import")
+    export: ExportIn | None = None
+
+
+class JobCreate(JobFields):
+    name: str
+    type: Literal["import", "export"] | str
+    activate: bool = False
+
+
+class JobUpdate(JobFields):
+    name: str | None = None
+
+
+class NotificationIn(Strict):
+    when: Literal["success_or_failure", "failure", "none"] | str | None = None
+    emails: list[str] | None = None
+
+
+class GroupFields(Strict):
+    description: str | None = None
+    job_ids: list[int] | None = Field(None, description="member jobs in run order")
+    notification: NotificationIn | None = None
+    schedule: ScheduleIn | None = None
+    expires_at: str | None = None
+
+
+class GroupCreate(GroupFields):
+    name: str
+    activate: bool = False
+
+
+class GroupUpdate(GroupFields):
+    name: str | None = None
+
+
+def body(model: BaseModel) -> dict[str, Any]:
+    """What the client sent, with JSON names, and nothing it left out."""
+    return model.model_dump(by_alias=True, exclude_unset=True)
+
+
+# --- responses -----------------------------------------------------------------------------
+
+
+class AccountPublic(BaseModel):
+    id: int
+    name: str
+    timezone: str
+    created_at: str
+
+
+class FieldPublic(BaseModel):
+    name: str
+    type: str
+    length: int | None
+    system: bool
+
+
+class TablePublic(BaseModel):
+    id: int
+    name: str
+    kind: str
+    list_: str | None = Field(alias="list", serialization_alias="list")
+    fields: list[FieldPublic]
+    primary_key: list[str]
+    row_count: int
+
+
+class TableList(BaseModel):
+    items: list[TablePublic]
+
+
+class RowPage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class JobPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    name: str
+    description: str
+    type: str
+    kind: str
+    run_mode: str
+    state: str
+    schedule: dict[str, Any] | None
+    expires_at: str
+    group_id: int | None
+    import_: dict[str, Any] | None = Field(alias="import", serialization_alias="import")
+    export: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+
+
+class JobPage(BaseModel):
+    items: list[JobPublic]
+    next_cursor: str | None
+
+
+class GroupMember(BaseModel):
+    position: int
+    job_id: int
+    job_name: str | None
+
+
+class GroupPublic(BaseModel):
+    id: int
+    name: str
+    description: str
+    state: str
+    job_ids: list[int]
+    jobs: list[GroupMember]
+    notification: dict[str, Any]
+    schedule: dict[str, Any] | None
+    schedule_type: str
+    next_run_at: str | None
+    last_run: dict[str, Any] | None
+    expires_at: str
+    created_at: str
+    updated_at: str
+
+
+class GroupPage(BaseModel):
+    items: list[GroupPublic]
+    next_cursor: str | None

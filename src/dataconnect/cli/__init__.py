@@ -1,0 +1,1 @@
+"""The dataconnect command line."""
