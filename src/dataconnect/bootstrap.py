@@ -43,7 +43,9 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     settings = settings or Settings()
     clock = clock or SystemClock()
     engines = build_engines(home=settings.home, database_url=settings.database_url)
-    deps = Deps(store=Store(engines), data=DataTables(engines.data, engines.data_schema), clock=clock)
+    deps = Deps(
+        store=Store(engines), data=DataTables(engines.data, engines.data_schema), clock=clock
+    )
     accounts = AccountService(deps)
     tables = TableService(deps)
     jobs = JobService(deps)

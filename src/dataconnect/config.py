@@ -11,9 +11,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATACONNECT_", extra="ignore")
 
-    home: Path = Field(default=Path(".dataconnect"), description="folder of the embedded databases and files")
+    home: Path = Field(
+        default=Path(".dataconnect"), description="folder of the embedded databases and files"
+    )
     database_url: str | None = Field(
-        default=None, description="postgresql://… for a clustered setup; unset: SQLite files in home"
+        default=None,
+        description="postgresql://… for a clustered setup; unset: SQLite files in home",
     )
     host: str = "127.0.0.1"
     port: int = 8000

@@ -33,13 +33,17 @@ def make_app(*, home: Path, database_url: str | None = None, clock: FakeClock | 
 
 
 def make_account(
-    app: App, name: str = "Acme", *, timezone: str = "Europe/Berlin", role: str = "data_director",
+    app: App,
+    name: str = "Acme",
+    *,
+    timezone: str = "Europe/Berlin",
+    role: str = "data_director",
     email: str = "ann@example.com",
 ) -> tuple[Caller, str]:
-    """An account (created if missing) with a user of the given role; returns its caller and token."""
+    """An account (created if missing) with a user of that role; returns its caller and token."""
     try:
         app.accounts.account_by_name(name)
-    except Exception:  # noqa: BLE001 - NotFound: create it
+    except Exception:
         app.accounts.create_account(name, timezone)
     app.accounts.create_user(name, email, role)
     _, token = app.accounts.create_token(name, email)
@@ -47,7 +51,11 @@ def make_account(
 
 
 def contacts_table(name: str = "CONTACTS") -> dict[str, Any]:
-    return {"name": name, "kind": "profile_list", "fields": [{"name": "FIRST_NAME", "type": "text", "length": 50}]}
+    return {
+        "name": name,
+        "kind": "profile_list",
+        "fields": [{"name": "FIRST_NAME", "type": "text", "length": 50}],
+    }
 
 
 def pet_table(name: str = "PURCHASES", list_name: str = "CONTACTS") -> dict[str, Any]:
@@ -59,7 +67,9 @@ def pet_table(name: str = "PURCHASES", list_name: str = "CONTACTS") -> dict[str,
     }
 
 
-def supplemental_table(name: str = "PRODUCTS", primary_key: list[str] | None = None) -> dict[str, Any]:
+def supplemental_table(
+    name: str = "PRODUCTS", primary_key: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "name": name,
         "kind": "supplemental",
@@ -80,11 +90,26 @@ _IMPORT: dict[str, Any] = {
     "expires_at": "never",
     "import": {
         "file_pattern": "customers_{YYYYMMDD}.csv",
-        "format": {"delimiter": ",", "qualifier": '"', "header": True, "encoding": "utf-8", "date_format": "%Y-%m-%d"},
+        "format": {
+            "delimiter": ",",
+            "qualifier": '"',
+            "header": True,
+            "encoding": "utf-8",
+            "date_format": "%Y-%m-%d",
+        },
         "count_file": False,
         "target": "CONTACTS",
-        "mapping": {"cust_id": "CUSTOMER_ID_", "email": "EMAIL_ADDRESS_", "city": "CITY_", "legacy": None},
-        "match": {"columns": ["CUSTOMER_ID_"], "insert_on_no_match": True, "update_on_match": "replace_all"},
+        "mapping": {
+            "cust_id": "CUSTOMER_ID_",
+            "email": "EMAIL_ADDRESS_",
+            "city": "CITY_",
+            "legacy": None,
+        },
+        "match": {
+            "columns": ["CUSTOMER_ID_"],
+            "insert_on_no_match": True,
+            "update_on_match": "replace_all",
+        },
         "permission": {"default": "OPTOUT", "optin_value": "I", "optout_value": "O"},
         "supplemental_mode": "merge",
         "max_reject_percent": 100,
@@ -92,7 +117,9 @@ _IMPORT: dict[str, Any] = {
 }
 
 
-def import_job(name: str = "Daily customers", *, activate: bool = True, **changes: Any) -> dict[str, Any]:
+def import_job(
+    name: str = "Daily customers", *, activate: bool = True, **changes: Any
+) -> dict[str, Any]:
     """The import job of api.md into CONTACTS; keyword arguments replace top-level fields."""
     job = copy.deepcopy(_IMPORT)
     job["name"] = name
@@ -101,7 +128,9 @@ def import_job(name: str = "Daily customers", *, activate: bool = True, **change
     return job
 
 
-def group_request(name: str, job_ids: list[int], *, activate: bool = True, **changes: Any) -> dict[str, Any]:
+def group_request(
+    name: str, job_ids: list[int], *, activate: bool = True, **changes: Any
+) -> dict[str, Any]:
     group: dict[str, Any] = {
         "name": name,
         "job_ids": job_ids,

@@ -24,11 +24,15 @@ def create_app(dc: App) -> FastAPI:
     errors.install(api)
 
     @api.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         length = request.headers.get("content-length")
         is_upload = request.url.path.startswith("/api/v1/files/")
         if length and length.isdigit() and int(length) > MAX_JSON_BODY and not is_upload:
-            return errors.problem(413, "BODY_TOO_LARGE", "Body too large", f"at most {MAX_JSON_BODY} bytes")
+            return errors.problem(
+                413, "BODY_TOO_LARGE", "Body too large", f"at most {MAX_JSON_BODY} bytes"
+            )
         return await call_next(request)
 
     for module in (account, tables, jobs, groups):

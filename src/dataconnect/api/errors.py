@@ -85,7 +85,9 @@ def install(app: FastAPI) -> None:
         status = next((v for k, v in STATUS.items() if isinstance(exc, k)), 400)
         errors = None
         if isinstance(exc, ValidationFailed):
-            errors = [{"field": p.field, "code": p.code, "message": p.message} for p in exc.problems]
+            errors = [
+                {"field": p.field, "code": p.code, "message": p.message} for p in exc.problems
+            ]
         title = type(exc).__name__.replace("Failed", " failed")
         return problem(status, exc.code, title, exc.message, errors)
 
@@ -94,14 +96,25 @@ def install(app: FastAPI) -> None:
         errors = []
         for e in exc.errors():
             code = _PYDANTIC_CODES.get(e.get("type", ""), "VALUE_INVALID")
-            errors.append({"field": _field(tuple(e.get("loc", ()))), "code": code, "message": str(e.get("msg"))})
+            errors.append(
+                {
+                    "field": _field(tuple(e.get("loc", ()))),
+                    "code": code,
+                    "message": str(e.get("msg")),
+                }
+            )
         code = errors[0]["code"] if len(errors) == 1 else "VALIDATION_FAILED"
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, code, "Validation failed", detail[:2000], errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "BODY_TOO_LARGE", 401: "UNAUTHENTICATED"}
+        codes = {
+            404: "NOT_FOUND",
+            405: "METHOD_NOT_ALLOWED",
+            413: "BODY_TOO_LARGE",
+            401: "UNAUTHENTICATED",
+        }
         code = codes.get(exc.status_code, "HTTP_ERROR")
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
 

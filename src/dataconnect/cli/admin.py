@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from dataconnect.cli.common import AccountOpt, JsonOpt, app_context, emit_json, emit_table, guarded, out
+from dataconnect.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    app_context,
+    emit_json,
+    emit_table,
+    guarded,
+    out,
+)
 from dataconnect.services.views import account_view, user_view
 
 accounts = typer.Typer(help="Accounts (tenants).", no_args_is_help=True)
@@ -49,7 +57,9 @@ def users_create(
     email: str,
     account: AccountOpt,
     role: Annotated[str, typer.Option(help="data_director or viewer")] = "data_director",
-    password: Annotated[str | None, typer.Option(help="set this password instead of a generated one")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="set this password instead of a generated one")
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Create a user; prints the password (generated unless given)."""

@@ -58,9 +58,11 @@ def guarded(fn: Callable[..., T]) -> Callable[..., T]:
         try:
             return fn(*args, **kwargs)
         except ValidationFailed as exc:
-            fail(exc.code, "the request breaks these rules", [
-                {"field": p.field, "code": p.code, "message": p.message} for p in exc.problems
-            ])
+            fail(
+                exc.code,
+                "the request breaks these rules",
+                [{"field": p.field, "code": p.code, "message": p.message} for p in exc.problems],
+            )
         except DataConnectError as exc:
             fail(exc.code, exc.message)
 

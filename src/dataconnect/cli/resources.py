@@ -73,8 +73,16 @@ def tables_show(name: str, account: AccountOpt, json_: JsonOpt = False) -> None:
         return
     emit_table(
         ["field", "type", "length", "system", "key"],
-        [[f.name, f.type, f.length, "yes" if f.system else "", "yes" if f.name in table.key_fields else ""]
-         for f in table.fields],
+        [
+            [
+                f.name,
+                f.type,
+                f.length,
+                "yes" if f.system else "",
+                "yes" if f.name in table.key_fields else "",
+            ]
+            for f in table.fields
+        ],
         title=f"{table.name} ({table.kind}, {count} rows)",
     )
 
@@ -83,14 +91,20 @@ def tables_show(name: str, account: AccountOpt, json_: JsonOpt = False) -> None:
 
 
 def _job(app: App, who: Caller, ref: str) -> Job:
-    return app.jobs.get(who, int(ref)) if ref.isdigit() and len(ref) < 18 else app.jobs.by_name(who, ref)
+    return (
+        app.jobs.get(who, int(ref))
+        if ref.isdigit() and len(ref) < 18
+        else app.jobs.by_name(who, ref)
+    )
 
 
 def _print_job(job: Job, json_: bool) -> None:
     if json_:
         emit_json(job_view(job))
     else:
-        out.print(f"job {job.name} (id {job.id}): {job.type} {job.state}, {job.run_mode}", highlight=False)
+        out.print(
+            f"job {job.name} (id {job.id}): {job.type} {job.state}, {job.run_mode}", highlight=False
+        )
 
 
 @jobs.command("create")
@@ -134,8 +148,19 @@ def jobs_list(
     else:
         emit_table(
             ["id", "name", "type", "state", "run mode", "target", "group", "expires"],
-            [[j.id, j.name, j.type, j.state, j.run_mode, j.target_table, j.group_id,
-              j.expires_at.date() if j.expires_at else "never"] for j in found],
+            [
+                [
+                    j.id,
+                    j.name,
+                    j.type,
+                    j.state,
+                    j.run_mode,
+                    j.target_table,
+                    j.group_id,
+                    j.expires_at.date() if j.expires_at else "never",
+                ]
+                for j in found
+            ],
         )
 
 
@@ -192,7 +217,11 @@ def jobs_delete(job: str, account: AccountOpt) -> None:
 
 
 def _group(app: App, who: Caller, ref: str) -> Group:
-    return app.groups.get(who, int(ref)) if ref.isdigit() and len(ref) < 18 else app.groups.by_name(who, ref)
+    return (
+        app.groups.get(who, int(ref))
+        if ref.isdigit() and len(ref) < 18
+        else app.groups.by_name(who, ref)
+    )
 
 
 def _print_group(app: App, who: Caller, group: Group, json_: bool) -> None:
@@ -200,12 +229,20 @@ def _print_group(app: App, who: Caller, group: Group, json_: bool) -> None:
     if json_:
         emit_json(view)
         return
-    out.print(f"group {group.name} (id {group.id}): {group.state}, {view['schedule_type']}", highlight=False)
+    out.print(
+        f"group {group.name} (id {group.id}): {group.state}, {view['schedule_type']}",
+        highlight=False,
+    )
     for member in view["jobs"]:
-        out.print(f"  {member['position'] + 1}. {member['job_name']} (id {member['job_id']})", highlight=False)
+        out.print(
+            f"  {member['position'] + 1}. {member['job_name']} (id {member['job_id']})",
+            highlight=False,
+        )
 
 
-JobsOpt = Annotated[list[str] | None, typer.Option("--job", "-j", help="member job (name or id), in run order")]
+JobsOpt = Annotated[
+    list[str] | None, typer.Option("--job", "-j", help="member job (name or id), in run order")
+]
 
 
 @groups.command("create")
@@ -217,7 +254,9 @@ def groups_create(
     description: Annotated[str, typer.Option()] = "",
     notify: Annotated[str, typer.Option(help="success_or_failure, failure or none")] = "none",
     email: Annotated[list[str] | None, typer.Option(help="notification recipient")] = None,
-    schedule: Annotated[str | None, typer.Option(help='JSON, e.g. {"kind":"daily","hour":2,"slot":0}')] = None,
+    schedule: Annotated[
+        str | None, typer.Option(help='JSON, e.g. {"kind":"daily","hour":2,"slot":0}')
+    ] = None,
     expires_at: Annotated[str | None, typer.Option(help="ISO date or time")] = None,
     activate: Annotated[bool, typer.Option(help="save and activate")] = False,
     json_: JsonOpt = False,
@@ -258,8 +297,18 @@ def groups_list(account: AccountOpt, json_: JsonOpt = False) -> None:
     else:
         emit_table(
             ["id", "name", "state", "schedule", "jobs", "last run", "expires"],
-            [[v["id"], v["name"], v["state"], v["schedule_type"], len(v["job_ids"]),
-              (v["last_run"] or {}).get("state"), v["expires_at"][:10]] for v in views],
+            [
+                [
+                    v["id"],
+                    v["name"],
+                    v["state"],
+                    v["schedule_type"],
+                    len(v["job_ids"]),
+                    (v["last_run"] or {}).get("state"),
+                    v["expires_at"][:10],
+                ]
+                for v in views
+            ],
         )
 
 
@@ -285,7 +334,9 @@ def groups_update(group: str, account: AccountOpt, file: FileArg, json_: JsonOpt
 
 @groups.command("reorder")
 @guarded
-def groups_reorder(group: str, account: AccountOpt, job: JobsOpt = None, json_: JsonOpt = False) -> None:
+def groups_reorder(
+    group: str, account: AccountOpt, job: JobsOpt = None, json_: JsonOpt = False
+) -> None:
     """Set the member jobs and their run order."""
     with app_context() as app:
         who = caller(app, account)

@@ -12,7 +12,7 @@ from dataconnect.domain.names import job_name_problem
 from dataconnect.errors import Problem
 
 EMAIL_MAX = 254
-# Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mail server's job.
+# Deliberately simple: one @, a dot in the domain, no spaces; deliverability is SMTP's job.
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
@@ -43,7 +43,7 @@ class User:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Caller:
-    """Who is asking: every service call is scoped to ``account_id`` and checked against ``role``."""
+    """Who is asking: every service call is scoped to the account and checked against the role."""
 
     account_id: int
     user_id: int | None

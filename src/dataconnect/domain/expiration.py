@@ -1,4 +1,4 @@
-"""Expiration of jobs and groups: a moment, or never (jobs only); 30 days after creation by default."""
+"""Expiry of jobs and groups: a moment or never (jobs only); 30 days after creation by default."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def parse_expiry(
     if value == NEVER:
         if allow_never:
             return None, None
-        return None, Problem(field, "EXPIRATION_NEVER_NOT_ALLOWED", "a group always expires; give a date")
+        return None, Problem(
+            field, "EXPIRATION_NEVER_NOT_ALLOWED", "a group always expires; give a date"
+        )
     when: datetime | None = None
     if isinstance(value, datetime):
         when = value

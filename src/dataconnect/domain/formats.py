@@ -9,10 +9,25 @@ from datetime import datetime
 
 from dataconnect.errors import Problem
 
-DELIMITERS = {",": ",", "comma": ",", "\t": "\t", "tab": "\t", ";": ";", "semicolon": ";",
-              "|": "|", "pipe": "|"}
-ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "iso-8859-1", "latin-1": "iso-8859-1",
-             "latin1": "iso-8859-1", "windows-1252": "windows-1252", "cp1252": "windows-1252"}
+DELIMITERS = {
+    ",": ",",
+    "comma": ",",
+    "\t": "\t",
+    "tab": "\t",
+    ";": ";",
+    "semicolon": ";",
+    "|": "|",
+    "pipe": "|",
+}
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "iso-8859-1": "iso-8859-1",
+    "latin-1": "iso-8859-1",
+    "latin1": "iso-8859-1",
+    "windows-1252": "windows-1252",
+    "cp1252": "windows-1252",
+}
 DATE_TOKENS = ("YYYYMMDD", "HH24MISS", "YYYY", "MM", "DD")
 PATTERN_MAX = 255
 DATE_FORMAT_MAX = 40
@@ -51,7 +66,8 @@ def parse_format(data: object, field: str) -> tuple[FileFormat, list[Problem]]:
         Problem(f"{field}.{k}", "UNKNOWN_FIELD", f"{k} is not a format setting")
         for k in sorted(set(map(str, data)) - _FORMAT_KEYS)
     ]
-    delimiter = DELIMITERS.get(data.get("delimiter", ","))  # type: ignore[arg-type]
+    raw_delimiter = data.get("delimiter", ",")
+    delimiter = DELIMITERS.get(raw_delimiter) if isinstance(raw_delimiter, str) else None
     if delimiter is None:
         problems.append(
             Problem(f"{field}.delimiter", "DELIMITER_INVALID", "comma, tab, semicolon or pipe")
@@ -64,7 +80,9 @@ def parse_format(data: object, field: str) -> tuple[FileFormat, list[Problem]]:
         qualifier = None
     else:
         qualifier = '"'
-        problems.append(Problem(f"{field}.qualifier", "QUALIFIER_INVALID", 'qualifier is " or none'))
+        problems.append(
+            Problem(f"{field}.qualifier", "QUALIFIER_INVALID", 'qualifier is " or none')
+        )
     header = data.get("header", True)
     if not isinstance(header, bool):
         problems.append(Problem(f"{field}.header", "HEADER_INVALID", "header is true or false"))
@@ -85,7 +103,9 @@ def parse_format(data: object, field: str) -> tuple[FileFormat, list[Problem]]:
             qualifier=qualifier,
             header=header,
             encoding=encoding or "utf-8",
-            date_format=date_format if isinstance(date_format, str) and not date_problem else "%Y-%m-%d",
+            date_format=date_format
+            if isinstance(date_format, str) and not date_problem
+            else "%Y-%m-%d",
         ),
         problems,
     )
@@ -117,7 +137,9 @@ def file_pattern_problem(value: object, field: str) -> Problem | None:
         return Problem(field, "FILE_PATTERN_INVALID", f"at most {PATTERN_MAX} characters")
     if value in (".", "..") or _PATTERN_FORBIDDEN.search(value):
         return Problem(
-            field, "FILE_PATTERN_INVALID", "a plain file name: no folders, wildcards or control characters"
+            field,
+            "FILE_PATTERN_INVALID",
+            "a plain file name: no folders, wildcards or control characters",
         )
     stripped = _TOKEN.sub("", value)
     if "{" in stripped or "}" in stripped:
@@ -127,7 +149,8 @@ def file_pattern_problem(value: object, field: str) -> Problem | None:
             return Problem(
                 field,
                 "FILE_PATTERN_TOKEN_UNKNOWN",
-                f"{{{token}}} is not a date token; use " + ", ".join(f"{{{t}}}" for t in DATE_TOKENS),
+                f"{{{token}}} is not a date token; use "
+                + ", ".join(f"{{{t}}}" for t in DATE_TOKENS),
             )
     return None
 

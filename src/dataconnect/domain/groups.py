@@ -56,7 +56,9 @@ def qualification_problem(job: Job, group_id: int | None, field: str) -> Problem
     """Why ``job`` cannot run in group ``group_id`` (Group rule 1), or ``None`` if it qualifies."""
     name = job.name
     if job.type is not JobType.IMPORT:
-        return Problem(field, "JOB_IS_EXPORT", f"job {name} is an export; only imports can be grouped")
+        return Problem(
+            field, "JOB_IS_EXPORT", f"job {name} is an export; only imports can be grouped"
+        )
     if job.kind is JobKind.PARTNER_INTEGRATION:
         return Problem(
             field, "JOB_IS_PARTNER_INTEGRATION", f"job {name} is a partner integration job"
@@ -88,18 +90,24 @@ def membership_problems(
             problems.append(Problem(field, "JOB_NOT_FOUND", f"no job with id {str(raw)[:30]}"))
             continue
         if raw in seen:
-            problems.append(Problem(field, "JOB_DUPLICATE_IN_GROUP", f"job {jobs[raw].name} is listed twice"))
+            problems.append(
+                Problem(field, "JOB_DUPLICATE_IN_GROUP", f"job {jobs[raw].name} is listed twice")
+            )
             continue
         seen.add(raw)
         job = jobs[raw]
         if job.group_id is not None and job.group_id != group_id:
             problems.append(
-                Problem(field, "JOB_IN_OTHER_GROUP", f"job {job.name} already belongs to another group")
+                Problem(
+                    field, "JOB_IN_OTHER_GROUP", f"job {job.name} already belongs to another group"
+                )
             )
     return problems
 
 
-def activation_problems(job_ids: Sequence[int], jobs: Mapping[int, Job], group_id: int | None) -> list[Problem]:
+def activation_problems(
+    job_ids: Sequence[int], jobs: Mapping[int, Job], group_id: int | None
+) -> list[Problem]:
     """Everything Activate checks about the job list, all at once (Group rules 1 and 2)."""
     problems: list[Problem] = []
     if len(job_ids) < MIN_JOBS:
@@ -116,7 +124,9 @@ def activation_problems(job_ids: Sequence[int], jobs: Mapping[int, Job], group_i
     return problems
 
 
-def parse_notification(data: object, field: str = "notification") -> tuple[Notification, list[Problem]]:
+def parse_notification(
+    data: object, field: str = "notification"
+) -> tuple[Notification, list[Problem]]:
     if data is None:
         return Notification(), []
     if not isinstance(data, Mapping):
@@ -136,7 +146,9 @@ def parse_notification(data: object, field: str = "notification") -> tuple[Notif
     emails: list[str] = []
     if not isinstance(raw, list) or len(raw) > MAX_EMAILS:
         problems.append(
-            Problem(f"{field}.emails", "EMAILS_INVALID", f"a list of at most {MAX_EMAILS} addresses")
+            Problem(
+                f"{field}.emails", "EMAILS_INVALID", f"a list of at most {MAX_EMAILS} addresses"
+            )
         )
     else:
         for i, email in enumerate(raw):
@@ -147,7 +159,9 @@ def parse_notification(data: object, field: str = "notification") -> tuple[Notif
                 emails.append(email)
     if when is not NotifyWhen.NONE and not emails and not problems:
         problems.append(
-            Problem(f"{field}.emails", "NOTIFICATION_EMAILS_REQUIRED", f"who gets the {when} emails?")
+            Problem(
+                f"{field}.emails", "NOTIFICATION_EMAILS_REQUIRED", f"who gets the {when} emails?"
+            )
         )
     return Notification(when=when, emails=tuple(emails)), problems
 

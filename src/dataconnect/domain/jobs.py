@@ -151,8 +151,15 @@ class Job:
 # --- parsing and checking ------------------------------------------------------------------
 
 _IMPORT_KEYS = {
-    "file_pattern", "format", "count_file", "target", "mapping", "match", "permission",
-    "supplemental_mode", "max_reject_percent",
+    "file_pattern",
+    "format",
+    "count_file",
+    "target",
+    "mapping",
+    "match",
+    "permission",
+    "supplemental_mode",
+    "max_reject_percent",
 }
 _EXPORT_KEYS = {"source", "fields", "file_pattern", "format", "changed_since_last_run"}
 _MATCH_KEYS = {"columns", "insert_on_no_match", "update_on_match"}
@@ -166,7 +173,9 @@ def _unknown(data: Mapping[str, object], allowed: set[str], where: str) -> list[
     ]
 
 
-def _bool(data: Mapping[str, object], key: str, default: bool, where: str, problems: list[Problem]) -> bool:
+def _bool(
+    data: Mapping[str, object], key: str, default: bool, where: str, problems: list[Problem]
+) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
         problems.append(Problem(f"{where}.{key}", "BOOLEAN_EXPECTED", f"{key} is true or false"))
@@ -179,7 +188,9 @@ def parse_import_settings(
 ) -> tuple[ImportSettings | None, list[Problem]]:
     """Check import settings against the account's tables (by canonical name)."""
     if not isinstance(data, Mapping):
-        return None, [Problem(where, "IMPORT_SETTINGS_REQUIRED", "an import job needs import settings")]
+        return None, [
+            Problem(where, "IMPORT_SETTINGS_REQUIRED", "an import job needs import settings")
+        ]
     problems = _unknown(data, _IMPORT_KEYS, where)
     pattern_problem = file_pattern_problem(data.get("file_pattern"), f"{where}.file_pattern")
     if pattern_problem:
@@ -191,16 +202,22 @@ def parse_import_settings(
     target_name = data.get("target")
     table: TableDef | None = None
     if not isinstance(target_name, str) or not target_name:
-        problems.append(Problem(f"{where}.target", "TARGET_REQUIRED", "name the table to import into"))
+        problems.append(
+            Problem(f"{where}.target", "TARGET_REQUIRED", "name the table to import into")
+        )
     else:
         table = tables.get(canonical_field_name(target_name))
         if table is None:
             problems.append(
-                Problem(f"{where}.target", "TARGET_NOT_FOUND", f"no table named {target_name[:100]}")
+                Problem(
+                    f"{where}.target", "TARGET_NOT_FOUND", f"no table named {target_name[:100]}"
+                )
             )
     parent = tables.get(table.list_name) if table is not None and table.list_name else None
 
-    mapping = _parse_mapping(data.get("mapping"), table, parent, fmt.header, f"{where}.mapping", problems)
+    mapping = _parse_mapping(
+        data.get("mapping"), table, parent, fmt.header, f"{where}.mapping", problems
+    )
     mapped = {f for _, f in mapping if f is not None}
 
     match_rule = _parse_match(data.get("match"), table, mapped, f"{where}.match", problems)
@@ -212,9 +229,17 @@ def parse_import_settings(
         mode = SupplementalMode(raw_mode)
     except ValueError:
         problems.append(
-            Problem(f"{where}.supplemental_mode", "SUPPLEMENTAL_MODE_INVALID", "merge, append or replace")
+            Problem(
+                f"{where}.supplemental_mode",
+                "SUPPLEMENTAL_MODE_INVALID",
+                "merge, append or replace",
+            )
         )
-    if table is not None and table.kind is TableKind.SUPPLEMENTAL and mode is SupplementalMode.MERGE:
+    if (
+        table is not None
+        and table.kind is TableKind.SUPPLEMENTAL
+        and mode is SupplementalMode.MERGE
+    ):
         if not table.primary_key:
             problems.append(
                 Problem(
@@ -237,7 +262,11 @@ def parse_import_settings(
     pct = 100.0
     if isinstance(raw_pct, bool) or not isinstance(raw_pct, int | float) or not 0 <= raw_pct <= 100:
         problems.append(
-            Problem(f"{where}.max_reject_percent", "MAX_REJECT_PERCENT_INVALID", "a number from 0 to 100")
+            Problem(
+                f"{where}.max_reject_percent",
+                "MAX_REJECT_PERCENT_INVALID",
+                "a number from 0 to 100",
+            )
         )
     else:
         pct = float(raw_pct)
@@ -281,7 +310,9 @@ def _parse_mapping(
     problems: list[Problem],
 ) -> list[tuple[str, str | None]]:
     if not isinstance(raw, Mapping) or not raw:
-        problems.append(Problem(where, "MAPPING_REQUIRED", "map at least one file column to a field"))
+        problems.append(
+            Problem(where, "MAPPING_REQUIRED", "map at least one file column to a field")
+        )
         return []
     if len(raw) > MAPPING_MAX:
         problems.append(Problem(where, "MAPPING_TOO_LARGE", f"at most {MAPPING_MAX} columns"))
@@ -292,11 +323,17 @@ def _parse_mapping(
     for column, target in raw.items():
         at = f"{where}.{str(column)[:60]}"
         if not isinstance(column, str) or not column or len(column) > COLUMN_NAME_MAX:
-            problems.append(Problem(at, "MAPPING_COLUMN_INVALID", "file column names are 1-255 characters"))
+            problems.append(
+                Problem(at, "MAPPING_COLUMN_INVALID", "file column names are 1-255 characters")
+            )
             continue
         if not header and not (column.isdigit() and 1 <= int(column) <= 10_000):
             problems.append(
-                Problem(at, "MAPPING_COLUMN_INVALID", "without a header row, columns are numbered from 1")
+                Problem(
+                    at,
+                    "MAPPING_COLUMN_INVALID",
+                    "without a header row, columns are numbered from 1",
+                )
             )
             continue
         if target is None:
@@ -314,18 +351,24 @@ def _parse_mapping(
                 )
             else:
                 problems.append(
-                    Problem(at, "MAPPED_FIELD_NOT_FOUND", f"{target[:60]} is not a field of the target")
+                    Problem(
+                        at, "MAPPED_FIELD_NOT_FOUND", f"{target[:60]} is not a field of the target"
+                    )
                 )
             continue
         if canon in used:
             problems.append(
-                Problem(at, "MAPPING_DUPLICATE_FIELD", f"{canon} is already fed by column {used[canon]}")
+                Problem(
+                    at, "MAPPING_DUPLICATE_FIELD", f"{canon} is already fed by column {used[canon]}"
+                )
             )
             continue
         used[canon] = column
         out.append((column, canon))
     if allowed is not None and out and all(f is None for _, f in out):
-        problems.append(Problem(where, "MAPPING_REQUIRED", "map at least one file column to a field"))
+        problems.append(
+            Problem(where, "MAPPING_REQUIRED", "map at least one file column to a field")
+        )
     return out
 
 
@@ -344,11 +387,15 @@ def _parse_match(
     except ValueError:
         update = UpdateOnMatch.REPLACE_ALL
         problems.append(
-            Problem(f"{where}.update_on_match", "UPDATE_ON_MATCH_INVALID", "replace_all or no_update")
+            Problem(
+                f"{where}.update_on_match", "UPDATE_ON_MATCH_INVALID", "replace_all or no_update"
+            )
         )
     columns_raw = raw.get("columns", [])
     if not isinstance(columns_raw, list) or not all(isinstance(c, str) for c in columns_raw):
-        problems.append(Problem(f"{where}.columns", "MATCH_COLUMNS_INVALID", "a list of field names"))
+        problems.append(
+            Problem(f"{where}.columns", "MATCH_COLUMNS_INVALID", "a list of field names")
+        )
         return MatchRule(insert_on_no_match=insert, update_on_match=update)
     columns = [canonical_field_name(c) for c in columns_raw]
     rule = MatchRule(columns=tuple(columns), insert_on_no_match=insert, update_on_match=update)
@@ -359,7 +406,11 @@ def _parse_match(
         for c in columns:
             if c not in table.primary_key:
                 problems.append(
-                    Problem(at, "MATCH_COLUMN_NOT_ALLOWED", f"supplemental tables match on their primary key, not {c}")
+                    Problem(
+                        at,
+                        "MATCH_COLUMN_NOT_ALLOWED",
+                        f"supplemental tables match on their primary key, not {c}",
+                    )
                 )
         return rule
     if not columns:
@@ -374,11 +425,19 @@ def _parse_match(
     for c in columns:
         if c not in LIST_MATCH_KEYS:
             problems.append(
-                Problem(at, "MATCH_COLUMN_NOT_ALLOWED", f"{c[:60]} cannot be matched on; use " + ", ".join(LIST_MATCH_KEYS))
+                Problem(
+                    at,
+                    "MATCH_COLUMN_NOT_ALLOWED",
+                    f"{c[:60]} cannot be matched on; use " + ", ".join(LIST_MATCH_KEYS),
+                )
             )
         elif c not in mapped:
             problems.append(
-                Problem(at, "MATCH_COLUMN_NOT_MAPPED", f"{c} is a match column but no file column feeds it")
+                Problem(
+                    at,
+                    "MATCH_COLUMN_NOT_MAPPED",
+                    f"{c} is a match column but no file column feeds it",
+                )
             )
     hashes = [c for c in columns if c in HASH_KEYS]
     if len(hashes) == 2 or (hashes and "EMAIL_ADDRESS_" in columns):
@@ -419,19 +478,29 @@ def _parse_permission(raw: object, where: str, problems: list[Problem]) -> Permi
         default = PermissionDefault(raw.get("default", "OPTOUT"))
     except ValueError:
         default = PermissionDefault.OPTOUT
-        problems.append(Problem(f"{where}.default", "PERMISSION_DEFAULT_INVALID", "OPTIN or OPTOUT"))
+        problems.append(
+            Problem(f"{where}.default", "PERMISSION_DEFAULT_INVALID", "OPTIN or OPTOUT")
+        )
     values: list[str] = []
     for key, fallback in (("optin_value", "I"), ("optout_value", "O")):
         value = raw.get(key, fallback)
         if not isinstance(value, str) or not value or len(value) > PERMISSION_VALUE_MAX:
             problems.append(
-                Problem(f"{where}.{key}", "PERMISSION_VALUE_INVALID", f"1-{PERMISSION_VALUE_MAX} characters")
+                Problem(
+                    f"{where}.{key}",
+                    "PERMISSION_VALUE_INVALID",
+                    f"1-{PERMISSION_VALUE_MAX} characters",
+                )
             )
             value = fallback
         values.append(value)
     if values[0] == values[1]:
         problems.append(
-            Problem(f"{where}.optout_value", "PERMISSION_VALUES_EQUAL", "opt-in and opt-out values must differ")
+            Problem(
+                f"{where}.optout_value",
+                "PERMISSION_VALUES_EQUAL",
+                "opt-in and opt-out values must differ",
+            )
         )
     return PermissionRule(default=default, optin_value=values[0], optout_value=values[1])
 
@@ -440,7 +509,9 @@ def parse_export_settings(
     data: object, tables: Mapping[str, TableDef], where: str = "export"
 ) -> tuple[ExportSettings | None, list[Problem]]:
     if not isinstance(data, Mapping):
-        return None, [Problem(where, "EXPORT_SETTINGS_REQUIRED", "an export job needs export settings")]
+        return None, [
+            Problem(where, "EXPORT_SETTINGS_REQUIRED", "an export job needs export settings")
+        ]
     problems = _unknown(data, _EXPORT_KEYS, where)
     source_name = data.get("source")
     table: TableDef | None = None
@@ -449,11 +520,17 @@ def parse_export_settings(
     else:
         table = tables.get(canonical_field_name(source_name))
         if table is None:
-            problems.append(Problem(f"{where}.source", "SOURCE_NOT_FOUND", f"no table named {source_name[:100]}"))
+            problems.append(
+                Problem(
+                    f"{where}.source", "SOURCE_NOT_FOUND", f"no table named {source_name[:100]}"
+                )
+            )
     raw_fields = data.get("fields")
     fields: list[str] = []
     if not isinstance(raw_fields, list) or not raw_fields or len(raw_fields) > MAPPING_MAX:
-        problems.append(Problem(f"{where}.fields", "EXPORT_FIELDS_REQUIRED", "a list of fields to export"))
+        problems.append(
+            Problem(f"{where}.fields", "EXPORT_FIELDS_REQUIRED", "a list of fields to export")
+        )
     else:
         for i, name in enumerate(raw_fields):
             at = f"{where}.fields[{i}]"
@@ -462,7 +539,11 @@ def parse_export_settings(
                 continue
             canon = canonical_field_name(name)
             if table is not None and table.field(canon) is None:
-                problems.append(Problem(at, "EXPORT_FIELD_NOT_FOUND", f"{name[:60]} is not a field of {table.name}"))
+                problems.append(
+                    Problem(
+                        at, "EXPORT_FIELD_NOT_FOUND", f"{name[:60]} is not a field of {table.name}"
+                    )
+                )
             elif canon in fields:
                 problems.append(Problem(at, "EXPORT_FIELD_DUPLICATE", f"{canon} appears twice"))
             else:
@@ -532,7 +613,9 @@ def membership_problems(before: Job, after: Job) -> list[Problem]:
     if after.type is JobType.EXPORT:
         problems.append(Problem("type", "JOB_IN_GROUP", f"{reason}; it cannot become an export"))
     if after.kind is JobKind.PARTNER_INTEGRATION:
-        problems.append(Problem("kind", "JOB_IN_GROUP", f"{reason}; it cannot become a partner job"))
+        problems.append(
+            Problem("kind", "JOB_IN_GROUP", f"{reason}; it cannot become a partner job")
+        )
     if after.run_mode is RunMode.SCHEDULED:
         problems.append(Problem("run_mode", "JOB_IN_GROUP", f"{reason}; it cannot be scheduled"))
     if before.state is JobState.ACTIVE and after.state is not JobState.ACTIVE:

@@ -34,9 +34,27 @@ from dataconnect.domain.schedules import Schedule, parse_schedule
 from dataconnect.domain.tables import TableDef
 from dataconnect.errors import Problem, collect
 
-JOB_KEYS = {"name", "description", "type", "kind", "run_mode", "schedule", "expires_at", "import",
-            "export", "activate"}
-GROUP_KEYS = {"name", "description", "job_ids", "notification", "schedule", "expires_at", "activate"}
+JOB_KEYS = {
+    "name",
+    "description",
+    "type",
+    "kind",
+    "run_mode",
+    "schedule",
+    "expires_at",
+    "import",
+    "export",
+    "activate",
+}
+GROUP_KEYS = {
+    "name",
+    "description",
+    "job_ids",
+    "notification",
+    "schedule",
+    "expires_at",
+    "activate",
+}
 
 
 def _unknown(data: Mapping[str, Any], allowed: set[str]) -> list[Problem]:
@@ -89,7 +107,11 @@ def job_from_request(
         if existing.export_settings is not None:
             merged["export"] = existing.export_settings.to_dict()
     for key, value in data.items():
-        if key in ("import", "export") and isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+        if (
+            key in ("import", "export")
+            and isinstance(value, Mapping)
+            and isinstance(merged.get(key), dict)
+        ):
             merged[key] = {**merged[key], **value}
         elif key in ("import", "export") and value is None:
             merged.pop(key, None)
@@ -106,19 +128,29 @@ def job_from_request(
         problems.append(desc_problem)
     type_ = _enum(merged.get("type"), JobType, "type", "JOB_TYPE_INVALID", problems)
     kind = _enum(merged.get("kind", "standard"), JobKind, "kind", "JOB_KIND_INVALID", problems)
-    run_mode = _enum(merged.get("run_mode", "on_demand"), RunMode, "run_mode", "RUN_MODE_INVALID", problems)
+    run_mode = _enum(
+        merged.get("run_mode", "on_demand"), RunMode, "run_mode", "RUN_MODE_INVALID", problems
+    )
 
     schedule: Schedule | None = None
     raw_schedule = merged.get("schedule")
     if run_mode is RunMode.SCHEDULED:
         if raw_schedule is None:
-            problems.append(Problem("schedule", "SCHEDULE_REQUIRED", "a scheduled job needs a schedule"))
+            problems.append(
+                Problem("schedule", "SCHEDULE_REQUIRED", "a scheduled job needs a schedule")
+            )
         else:
-            schedule, schedule_problems = parse_schedule(raw_schedule, account_zone=account_zone, now=now)
+            schedule, schedule_problems = parse_schedule(
+                raw_schedule, account_zone=account_zone, now=now
+            )
             problems += schedule_problems
     elif raw_schedule is not None and run_mode is RunMode.ON_DEMAND:
         problems.append(
-            Problem("schedule", "SCHEDULE_NOT_ALLOWED", "an on-demand job has no schedule; set run_mode to scheduled")
+            Problem(
+                "schedule",
+                "SCHEDULE_NOT_ALLOWED",
+                "an on-demand job has no schedule; set run_mode to scheduled",
+            )
         )
 
     import_settings = export_settings = None
@@ -126,12 +158,16 @@ def job_from_request(
         import_settings, more = parse_import_settings(merged.get("import"), tables)
         problems += more
         if merged.get("export") is not None:
-            problems.append(Problem("export", "SETTINGS_NOT_ALLOWED", "an import job has no export settings"))
+            problems.append(
+                Problem("export", "SETTINGS_NOT_ALLOWED", "an import job has no export settings")
+            )
     elif type_ is JobType.EXPORT:
         export_settings, more = parse_export_settings(merged.get("export"), tables)
         problems += more
         if merged.get("import") is not None:
-            problems.append(Problem("import", "SETTINGS_NOT_ALLOWED", "an export job has no import settings"))
+            problems.append(
+                Problem("import", "SETTINGS_NOT_ALLOWED", "an export job has no import settings")
+            )
 
     expires_at: datetime | None
     if "expires_at" in data:
@@ -254,7 +290,9 @@ def group_from_request(
     return Group(id=0, account_id=account_id, created_at=now, **fields), activate
 
 
-def activation_check(group: Group, jobs: Mapping[int, Job], account_zone: str, now: datetime) -> None:
+def activation_check(
+    group: Group, jobs: Mapping[int, Job], account_zone: str, now: datetime
+) -> None:
     """Activate: every rule at once (qualification, size, schedule, expiry)."""
     problems = activation_problems(group.job_ids, jobs, group.id)
     if expiration.is_expired(group.expires_at, now):

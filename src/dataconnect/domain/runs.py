@@ -73,9 +73,7 @@ GROUP_RUN_TRANSITIONS: dict[GroupRunState, frozenset[GroupRunState]] = {
 
 STEP_TRANSITIONS: dict[StepState, frozenset[StepState]] = {
     StepState.PENDING: frozenset({StepState.RUNNING, StepState.NOT_RUN}),
-    StepState.RUNNING: frozenset(
-        {StepState.SUCCEEDED, StepState.FAILED, StepState.ABORTED}
-    ),
+    StepState.RUNNING: frozenset({StepState.SUCCEEDED, StepState.FAILED, StepState.ABORTED}),
     StepState.SUCCEEDED: frozenset(),
     StepState.FAILED: frozenset(),
     StepState.ABORTED: frozenset(),

@@ -78,10 +78,12 @@ def parse_schedule(
     if not isinstance(data, Mapping):
         return None, [Problem(field, "SCHEDULE_INVALID", "a schedule is an object or null")]
     try:
-        kind = ScheduleKind(data.get("kind"))
+        kind = ScheduleKind(str(data.get("kind")))
     except ValueError:
         return None, [
-            Problem(f"{field}.kind", "SCHEDULE_KIND_INVALID", "kind is once, daily, weekly or monthly")
+            Problem(
+                f"{field}.kind", "SCHEDULE_KIND_INVALID", "kind is once, daily, weekly or monthly"
+            )
         ]
     for key in sorted(set(data) - _ALLOWED_KEYS[kind]):
         problems.append(
@@ -93,7 +95,9 @@ def parse_schedule(
     slot = _int(data.get("slot"))
     if slot is None or not 0 <= slot <= 3:
         problems.append(
-            Problem(f"{field}.slot", "SCHEDULE_SLOT_INVALID", "slot is 0 to 3 (minutes 0-14 … 45-59)")
+            Problem(
+                f"{field}.slot", "SCHEDULE_SLOT_INVALID", "slot is 0 to 3 (minutes 0-14 … 45-59)"
+            )
         )
     zone = data.get("timezone")
     if zone is not None:
@@ -111,9 +115,7 @@ def parse_schedule(
         except ValueError:
             on = None
         if on is None:
-            problems.append(
-                Problem(f"{field}.date", "SCHEDULE_DATE_INVALID", "date is YYYY-MM-DD")
-            )
+            problems.append(Problem(f"{field}.date", "SCHEDULE_DATE_INVALID", "date is YYYY-MM-DD"))
     elif kind is ScheduleKind.WEEKLY:
         raw_days = data.get("weekdays")
         if (
@@ -143,12 +145,12 @@ def parse_schedule(
                 Problem(
                     f"{field}.day",
                     "MONTHLY_DAY_NOT_ALLOWED",
-                    f"a monthly schedule cannot run on day {number}; use \"last\" instead",
+                    f'a monthly schedule cannot run on day {number}; use "last" instead',
                 )
             )
         else:
             problems.append(
-                Problem(f"{field}.day", "SCHEDULE_DAY_INVALID", "day is 1 to 28 or \"last\"")
+                Problem(f"{field}.day", "SCHEDULE_DAY_INVALID", 'day is 1 to 28 or "last"')
             )
     if problems:
         return None, problems
@@ -176,5 +178,7 @@ def parse_schedule(
 def once_slot_started(schedule: Schedule, account_zone: str, now: datetime) -> bool:
     assert schedule.date is not None
     first_minute, _ = slot_minutes(schedule.slot)
-    start = local_to_utc(schedule.date, time(schedule.hour, first_minute), schedule.zone(account_zone))
+    start = local_to_utc(
+        schedule.date, time(schedule.hour, first_minute), schedule.zone(account_zone)
+    )
     return start <= now

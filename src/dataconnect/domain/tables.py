@@ -39,14 +39,16 @@ class FieldDef:
     maintained: bool = False
 
 
-def _sys(name: str, type_: FieldType, length: int | None = None, *, maintained: bool = False) -> FieldDef:
+def _sys(
+    name: str, type_: FieldType, length: int | None = None, *, maintained: bool = False
+) -> FieldDef:
     return FieldDef(name=name, type=type_, length=length, system=True, maintained=maintained)
 
 
-T, I, TS = FieldType.TEXT, FieldType.INTEGER, FieldType.TIMESTAMP
+T, INT, TS = FieldType.TEXT, FieldType.INTEGER, FieldType.TIMESTAMP
 
 PROFILE_LIST_SYSTEM_FIELDS: tuple[FieldDef, ...] = (
-    _sys("RIID_", I, maintained=True),
+    _sys("RIID_", INT, maintained=True),
     _sys("CUSTOMER_ID_", T, 255),
     _sys("EMAIL_ADDRESS_", T, 500),
     _sys("EMAIL_DOMAIN_", T, 255, maintained=True),
@@ -67,7 +69,7 @@ PROFILE_LIST_SYSTEM_FIELDS: tuple[FieldDef, ...] = (
 )
 
 PET_SYSTEM_FIELDS: tuple[FieldDef, ...] = (
-    _sys("RIID_", I, maintained=True),
+    _sys("RIID_", INT, maintained=True),
     _sys("CREATED_DATE_", TS, maintained=True),
     _sys("MODIFIED_DATE_", TS, maintained=True),
 )
@@ -192,7 +194,11 @@ def build_table(spec: TableSpec, *, existing_lists: set[str]) -> TableDef:
                 where = f"primary_key[{i}]"
                 if not isinstance(key, str) or canonical_field_name(key) not in names:
                     problems.append(
-                        Problem(where, "PRIMARY_KEY_FIELD_NOT_FOUND", f"{key!s} is not a field of the table")
+                        Problem(
+                            where,
+                            "PRIMARY_KEY_FIELD_NOT_FOUND",
+                            f"{key!s} is not a field of the table",
+                        )
                     )
                 elif canonical_field_name(key) in primary_key:
                     problems.append(
@@ -264,7 +270,9 @@ def _check_fields(specs: list[FieldSpec], problems: list[Problem]) -> list[Field
                 )
         elif spec.length is not None and type_ is not None:
             problems.append(
-                Problem(f"{where}.length", "FIELD_LENGTH_NOT_ALLOWED", "only text fields have a length")
+                Problem(
+                    f"{where}.length", "FIELD_LENGTH_NOT_ALLOWED", "only text fields have a length"
+                )
             )
         if len(problems) > before:
             continue

@@ -19,7 +19,7 @@ from dataconnect.domain.accounts import (
 from dataconnect.errors import NotFound, Problem, Unauthenticated, collect
 from dataconnect.services.base import Deps
 
-TOKEN_PREFIX = "dc_"
+TOKEN_PREFIX = "dc_"  # noqa: S105 - a prefix, not a secret
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -83,7 +83,9 @@ class AccountService:
         account = self.account_by_name(account_name)
         password = password or secrets.token_urlsafe(12)
         with self._d.store.write() as tx:
-            user = tx.create_user(account.id, email, Role(role), hash_password(password), self._d.clock.now())
+            user = tx.create_user(
+                account.id, email, Role(role), hash_password(password), self._d.clock.now()
+            )
         return user, password
 
     def users(self, account_name: str) -> list[User]:
@@ -117,7 +119,9 @@ class AccountService:
             user = tx.user_by_token_hash(hash_token(token))
         if user is None:
             raise Unauthenticated("a valid API token is required", code="TOKEN_INVALID")
-        return Caller(account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}")
+        return Caller(
+            account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}"
+        )
 
     def login(self, account_name: str, email: str, password: str) -> Caller:
         """Password check for the web UI."""
@@ -128,7 +132,9 @@ class AccountService:
             stored = tx.password_hash(user.id) if user else None
         if user is None or stored is None or not verify_password(password, stored):
             raise bad
-        return Caller(account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}")
+        return Caller(
+            account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}"
+        )
 
     def cli_caller(self, account_name: str) -> Caller:
         """The operator at the server's own console acts as a data director of the account."""

@@ -21,5 +21,6 @@ class Deps:
 def require_writer(caller: Caller) -> None:
     if not caller.role.can_write:
         raise PermissionDenied(
-            "this user is a viewer; only a data director may make changes", code="ROLE_VIEWER_READ_ONLY"
+            "this user is a viewer; only a data director may make changes",
+            code="ROLE_VIEWER_READ_ONLY",
         )

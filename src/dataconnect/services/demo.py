@@ -13,48 +13,92 @@ from dataconnect.services.tables import TableService
 DEMO_ACCOUNT = "Demo"
 DEMO_USER = "demo@example.com"
 
-_CSV = {"delimiter": ",", "qualifier": '"', "header": True, "encoding": "utf-8", "date_format": "%Y-%m-%d"}
+_CSV = {
+    "delimiter": ",",
+    "qualifier": '"',
+    "header": True,
+    "encoding": "utf-8",
+    "date_format": "%Y-%m-%d",
+}
 
 DEMO_TABLES: list[dict[str, Any]] = [
-    {"name": "CONTACTS", "kind": "profile_list", "fields": [{"name": "FIRST_NAME", "type": "text", "length": 50}]},
+    {
+        "name": "CONTACTS",
+        "kind": "profile_list",
+        "fields": [{"name": "FIRST_NAME", "type": "text", "length": 50}],
+    },
     {
         "name": "PURCHASES",
         "kind": "pet",
         "list": "CONTACTS",
-        "fields": [{"name": "LAST_ORDER", "type": "date"}, {"name": "LIFETIME_VALUE", "type": "number"}],
+        "fields": [
+            {"name": "LAST_ORDER", "type": "date"},
+            {"name": "LIFETIME_VALUE", "type": "number"},
+        ],
     },
     {
         "name": "PRODUCTS",
         "kind": "supplemental",
-        "fields": [{"name": "SKU", "type": "text", "length": 40}, {"name": "TITLE", "type": "text"},
-                   {"name": "PRICE", "type": "number"}],
+        "fields": [
+            {"name": "SKU", "type": "text", "length": 40},
+            {"name": "TITLE", "type": "text"},
+            {"name": "PRICE", "type": "number"},
+        ],
         "primary_key": ["SKU"],
     },
 ]
 
 DEMO_JOBS: list[dict[str, Any]] = [
     {
-        "name": "Load contacts", "type": "import", "activate": True, "expires_at": "never",
+        "name": "Load contacts",
+        "type": "import",
+        "activate": True,
+        "expires_at": "never",
         "import": {
-            "file_pattern": "contacts_{YYYYMMDD}.csv", "format": _CSV, "target": "CONTACTS",
-            "mapping": {"cust_id": "CUSTOMER_ID_", "email": "EMAIL_ADDRESS_", "first": "FIRST_NAME",
-                        "city": "CITY_"},
-            "match": {"columns": ["CUSTOMER_ID_"], "insert_on_no_match": True, "update_on_match": "replace_all"},
+            "file_pattern": "contacts_{YYYYMMDD}.csv",
+            "format": _CSV,
+            "target": "CONTACTS",
+            "mapping": {
+                "cust_id": "CUSTOMER_ID_",
+                "email": "EMAIL_ADDRESS_",
+                "first": "FIRST_NAME",
+                "city": "CITY_",
+            },
+            "match": {
+                "columns": ["CUSTOMER_ID_"],
+                "insert_on_no_match": True,
+                "update_on_match": "replace_all",
+            },
         },
     },
     {
-        "name": "Load purchases", "type": "import", "activate": True, "expires_at": "never",
+        "name": "Load purchases",
+        "type": "import",
+        "activate": True,
+        "expires_at": "never",
         "import": {
-            "file_pattern": "purchases_{YYYYMMDD}.csv", "format": _CSV, "target": "PURCHASES",
-            "mapping": {"cust_id": "CUSTOMER_ID_", "last_order": "LAST_ORDER", "ltv": "LIFETIME_VALUE"},
+            "file_pattern": "purchases_{YYYYMMDD}.csv",
+            "format": _CSV,
+            "target": "PURCHASES",
+            "mapping": {
+                "cust_id": "CUSTOMER_ID_",
+                "last_order": "LAST_ORDER",
+                "ltv": "LIFETIME_VALUE",
+            },
             "match": {"columns": ["CUSTOMER_ID_"], "insert_on_no_match": True},
         },
     },
     {
-        "name": "Load products", "type": "import", "activate": True, "expires_at": "never",
+        "name": "Load products",
+        "type": "import",
+        "activate": True,
+        "expires_at": "never",
         "import": {
-            "file_pattern": "products.csv", "format": _CSV, "target": "PRODUCTS",
-            "mapping": {"sku": "SKU", "title": "TITLE", "price": "PRICE"}, "supplemental_mode": "merge",
+            "file_pattern": "products.csv",
+            "format": _CSV,
+            "target": "PRODUCTS",
+            "mapping": {"sku": "SKU", "title": "TITLE", "price": "PRICE"},
+            "supplemental_mode": "merge",
         },
     },
 ]

@@ -41,7 +41,11 @@ class GroupService:
         with self._d.store.write() as tx:
             zone, jobs = self._context(tx, caller)
             group, _ = group_from_request(
-                data, account_id=caller.account_id, account_zone=zone, jobs=jobs, now=self._d.clock.now()
+                data,
+                account_id=caller.account_id,
+                account_zone=zone,
+                jobs=jobs,
+                now=self._d.clock.now(),
             )
             return replace(group, id=tx.insert_group(group))
 
@@ -49,7 +53,9 @@ class GroupService:
         with self._d.store.read() as tx:
             return self._get(tx, caller, group_id)
 
-    def details(self, caller: Caller, group_id: int) -> tuple[Group, dict[int, Job], dict[str, Any] | None]:
+    def details(
+        self, caller: Caller, group_id: int
+    ) -> tuple[Group, dict[int, Job], dict[str, Any] | None]:
         """The group with its member jobs and last run, for display."""
         with self._d.store.read() as tx:
             group = self._get(tx, caller, group_id)
@@ -65,7 +71,12 @@ class GroupService:
         raise NotFound(f"no group named {name[:100]}", code="GROUP_NOT_FOUND")
 
     def list(
-        self, caller: Caller, *, state: str | None = None, limit: int | None = None, cursor: str | None = None
+        self,
+        caller: Caller,
+        *,
+        state: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
     ) -> tuple[list[tuple[Group, dict[int, Job], dict[str, Any] | None]], str | None]:
         size = check_limit(limit)
         after = decode_cursor(cursor)
@@ -74,7 +85,9 @@ class GroupService:
             try:
                 wanted = GroupState(state)
             except ValueError:
-                raise ValidationFailed(Problem("state", "GROUP_STATE_INVALID", "saved or active")) from None
+                raise ValidationFailed(
+                    Problem("state", "GROUP_STATE_INVALID", "saved or active")
+                ) from None
         with self._d.store.read() as tx:
             found = tx.groups(caller.account_id, state=wanted, after_id=after, limit=size + 1)
             more = len(found) > size
@@ -121,7 +134,9 @@ class GroupService:
         require_writer(caller)
         with self._d.store.write() as tx:
             group = replace(
-                self._get(tx, caller, group_id), state=GroupState.SAVED, updated_at=self._d.clock.now()
+                self._get(tx, caller, group_id),
+                state=GroupState.SAVED,
+                updated_at=self._d.clock.now(),
             )
             tx.update_group(group)
             return group
@@ -132,6 +147,7 @@ class GroupService:
             group = self._get(tx, caller, group_id)
             if tx.group_running(group.id):
                 raise Conflict(
-                    f"group {group.name} is running; stop it before deleting it", code="GROUP_RUNNING"
+                    f"group {group.name} is running; stop it before deleting it",
+                    code="GROUP_RUNNING",
                 )
             tx.delete_group(caller.account_id, group.id)

@@ -82,7 +82,9 @@ class JobService:
         size = check_limit(limit)
         after = decode_cursor(cursor)
         with self._d.store.read() as tx:
-            found = tx.jobs(caller.account_id, type_=type_, state=state, after_id=after, limit=size + 1)
+            found = tx.jobs(
+                caller.account_id, type_=type_, state=state, after_id=after, limit=size + 1
+            )
         more = len(found) > size
         found = found[:size]
         return found, encode_cursor(found[-1].id) if more else None

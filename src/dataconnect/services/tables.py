@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,12 +25,16 @@ def _spec(data: Mapping[str, Any]) -> TableSpec:
     ]
     raw_fields = data.get("fields", [])
     if not isinstance(raw_fields, list) or not all(isinstance(f, Mapping) for f in raw_fields):
-        problems.append(Problem("fields", "FIELDS_INVALID", "fields is a list of {name, type, length?}"))
+        problems.append(
+            Problem("fields", "FIELDS_INVALID", "fields is a list of {name, type, length?}")
+        )
         raw_fields = []
     for i, f in enumerate(raw_fields):
         for k in f:
             if k not in ("name", "type", "length"):
-                problems.append(Problem(f"fields[{i}].{str(k)[:60]}", "UNKNOWN_FIELD", "not a field setting"))
+                problems.append(
+                    Problem(f"fields[{i}].{str(k)[:60]}", "UNKNOWN_FIELD", "not a field setting")
+                )
     primary_key = data.get("primary_key") or []
     if not isinstance(primary_key, list):
         problems.append(Problem("primary_key", "PRIMARY_KEY_INVALID", "a list of field names"))
@@ -38,7 +43,10 @@ def _spec(data: Mapping[str, Any]) -> TableSpec:
     return TableSpec(
         name=data.get("name"),
         kind=data.get("kind"),
-        fields=[FieldSpec(name=f.get("name"), type=f.get("type"), length=f.get("length")) for f in raw_fields],
+        fields=[
+            FieldSpec(name=f.get("name"), type=f.get("type"), length=f.get("length"))
+            for f in raw_fields
+        ],
         list_name=data.get("list"),
         primary_key=list(primary_key),
     )
@@ -52,7 +60,9 @@ class TableService:
         require_writer(caller)
         spec = _spec(data)
         with self._d.store.write() as tx:
-            lists = {t.name for t in tx.tables(caller.account_id) if t.kind is TableKind.PROFILE_LIST}
+            lists = {
+                t.name for t in tx.tables(caller.account_id) if t.kind is TableKind.PROFILE_LIST
+            }
             table = build_table(spec, existing_lists=lists)
             table_id = tx.insert_table(caller.account_id, table, self._d.clock.now())
             # The metadata row commits only if the SQL table exists too.
@@ -78,7 +88,7 @@ class TableService:
 
     def rows(
         self, caller: Caller, name: str, *, limit: int | None, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[builtins.list[dict[str, Any]], str | None]:
         size = check_limit(limit)
         after = decode_cursor(cursor)
         table = self._find(caller, name)

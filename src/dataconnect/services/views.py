@@ -25,7 +25,12 @@ def account_view(account: Account) -> dict[str, Any]:
 
 
 def user_view(user: User) -> dict[str, Any]:
-    return {"id": user.id, "account_id": user.account_id, "email": user.email, "role": user.role.value}
+    return {
+        "id": user.id,
+        "account_id": user.account_id,
+        "email": user.email,
+        "role": user.role.value,
+    }
 
 
 def table_view(table: TableDef, row_count: int | None = None) -> dict[str, Any]:

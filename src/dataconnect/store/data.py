@@ -17,7 +17,6 @@ from sqlalchemy import (
     Date,
     Float,
     Index,
-
     MetaData,
     String,
     Table,
@@ -32,7 +31,13 @@ from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
 from dataconnect.store.types import Id, UTCDateTime
 
 ROW_ID = "_ROW_ID"  # internal key of supplemental tables; no user field can take this name
-INDEXED_LIST_FIELDS = ("CUSTOMER_ID_", "EMAIL_ADDRESS_", "MOBILE_NUMBER_", "EMAIL_MD5_HASH_", "EMAIL_SHA256_HASH_")
+INDEXED_LIST_FIELDS = (
+    "CUSTOMER_ID_",
+    "EMAIL_ADDRESS_",
+    "MOBILE_NUMBER_",
+    "EMAIL_MD5_HASH_",
+    "EMAIL_SHA256_HASH_",
+)
 
 
 def data_metadata(schema: str | None) -> MetaData:
@@ -137,4 +142,3 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 def names_of(tables: Sequence[TableDef]) -> set[str]:
     return {t.name for t in tables}
-

@@ -29,18 +29,27 @@ from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
 
 
 def account(row: RowMapping) -> Account:
-    return Account(id=row["id"], name=row["name"], timezone=row["timezone"], created_at=row["created_at"])
+    return Account(
+        id=row["id"], name=row["name"], timezone=row["timezone"], created_at=row["created_at"]
+    )
 
 
 def user(row: RowMapping) -> User:
-    return User(id=row["id"], account_id=row["account_id"], email=row["email"], role=Role(row["role"]))
+    return User(
+        id=row["id"], account_id=row["account_id"], email=row["email"], role=Role(row["role"])
+    )
 
 
 def table_definition(table: TableDef) -> dict[str, Any]:
     return {
         "fields": [
-            {"name": f.name, "type": f.type.value, "length": f.length, "system": f.system,
-             "maintained": f.maintained}
+            {
+                "name": f.name,
+                "type": f.type.value,
+                "length": f.length,
+                "system": f.system,
+                "maintained": f.maintained,
+            }
             for f in table.fields
         ],
         "primary_key": list(table.primary_key),
@@ -97,7 +106,9 @@ def _format(data: dict[str, Any]) -> FileFormat:
     )
 
 
-def settings_to_json(job_import: ImportSettings | None, job_export: ExportSettings | None) -> dict[str, Any]:
+def settings_to_json(
+    job_import: ImportSettings | None, job_export: ExportSettings | None
+) -> dict[str, Any]:
     if job_import is not None:
         return {"import": job_import.to_dict()}
     assert job_export is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-
     Column,
     ForeignKey,
     Index,
@@ -274,4 +273,3 @@ __all__ = [
     "run_events",
     "users",
 ]
-

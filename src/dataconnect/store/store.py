@@ -57,19 +57,27 @@ class Tx:
             if _unique_violation(exc):
                 raise conflict from None
             raise
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     # --- accounts, users, tokens ---------------------------------------------------------
 
     def create_account(self, name: str, timezone: str, now: datetime) -> Account:
         new_id = self._insert(
-            insert(s.accounts).values(name=name, name_key=name.lower(), timezone=timezone, created_at=now),
+            insert(s.accounts).values(
+                name=name, name_key=name.lower(), timezone=timezone, created_at=now
+            ),
             Conflict(f"an account named {name} exists", code="ACCOUNT_NAME_TAKEN"),
         )
         return Account(id=new_id, name=name, timezone=timezone, created_at=now)
 
     def account(self, account_id: int) -> Account | None:
-        row = self.conn.execute(select(s.accounts).where(s.accounts.c.id == account_id)).mappings().first()
+        row = (
+            self.conn.execute(select(s.accounts).where(s.accounts.c.id == account_id))
+            .mappings()
+            .first()
+        )
         return records.account(row) if row else None
 
     def account_by_name(self, name: str) -> Account | None:
@@ -309,7 +317,9 @@ class Tx:
     def insert_group(self, group: Group) -> int:
         group_id = self._insert(
             insert(s.groups).values(
-                account_id=group.account_id, created_at=group.created_at, **self._group_values(group)
+                account_id=group.account_id,
+                created_at=group.created_at,
+                **self._group_values(group),
             ),
             Conflict(f"a group named {group.name} exists", code="GROUP_NAME_TAKEN"),
         )
@@ -326,7 +336,9 @@ class Tx:
                 )
         except IntegrityError as exc:
             if _unique_violation(exc):
-                raise Conflict(f"a group named {group.name} exists", code="GROUP_NAME_TAKEN") from None
+                raise Conflict(
+                    f"a group named {group.name} exists", code="GROUP_NAME_TAKEN"
+                ) from None
             raise
         self._set_members(group.id, group.job_ids)
 
@@ -371,7 +383,9 @@ class Tx:
     def group(self, account_id: int, group_id: int) -> Group | None:
         row = (
             self.conn.execute(
-                select(s.groups).where(s.groups.c.id == group_id, s.groups.c.account_id == account_id)
+                select(s.groups).where(
+                    s.groups.c.id == group_id, s.groups.c.account_id == account_id
+                )
             )
             .mappings()
             .first()

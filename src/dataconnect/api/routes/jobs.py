@@ -20,7 +20,7 @@ def create_job(payload: JobCreate, app: AppDep, caller: CallerDep) -> dict[str, 
 def list_jobs(
     app: AppDep,
     caller: CallerDep,
-    type: Annotated[str | None, Query(max_length=20)] = None,  # noqa: A002 - the API's name
+    type: Annotated[str | None, Query(max_length=20)] = None,
     state: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
