@@ -79,6 +79,8 @@ def read_json(path: str) -> Any:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         fail("FILE_UNREADABLE", f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        fail("FILE_UNREADABLE", f"{path} is not UTF-8 text")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

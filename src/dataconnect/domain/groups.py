@@ -10,7 +10,7 @@ from enum import StrEnum
 from dataconnect.domain.accounts import email_problem
 from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
 from dataconnect.domain.schedules import Schedule
-from dataconnect.errors import Problem
+from dataconnect.errors import Conflict, Problem
 
 MIN_JOBS = 2
 MAX_JOBS = 100
@@ -171,3 +171,20 @@ def after_member_removed(group: Group, job_id: int) -> tuple[tuple[int, ...], Gr
     remaining = tuple(j for j in group.job_ids if j != job_id)
     state = group.state if len(remaining) >= MIN_JOBS else GroupState.SAVED
     return remaining, state
+
+
+def check_deletable(group: Group, *, running: bool) -> None:
+    """Group rule 6: a group with a run in progress must be stopped before it is deleted."""
+    if running:
+        raise Conflict(
+            f"group {group.name} is running; stop it before deleting it", code="GROUP_RUNNING"
+        )
+
+
+def check_change(before: Group, after: Group, *, running: bool) -> None:
+    """Group rule 2: the jobs and their order change only while no run is in progress."""
+    if running and after.job_ids != before.job_ids:
+        raise Conflict(
+            f"group {before.name} is running; its jobs can change once the run ends",
+            code="GROUP_RUNNING",
+        )

@@ -221,6 +221,14 @@ def parse_import_settings(
     mapped = {f for _, f in mapping if f is not None}
 
     match_rule = _parse_match(data.get("match"), table, mapped, f"{where}.match", problems)
+    if "RIID_" in mapped and "RIID_" not in match_rule.columns:
+        problems.append(
+            Problem(
+                f"{where}.mapping",
+                "FIELD_NOT_WRITABLE",
+                "RIID_ is assigned by DataConnect; map it only to match on it",
+            )
+        )
     permission = _parse_permission(data.get("permission"), f"{where}.permission", problems)
 
     mode = SupplementalMode.MERGE

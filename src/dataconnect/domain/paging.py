@@ -29,6 +29,6 @@ def decode_cursor(cursor: str | None) -> int | None:
 def check_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(Problem("limit", "LIMIT_INVALID", f"limit is 1 to {MAX_LIMIT}"))
     return limit

@@ -65,6 +65,16 @@ def _unknown(data: Mapping[str, Any], allowed: set[str]) -> list[Problem]:
     ]
 
 
+def _distinct(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in problems:
+        if (p.field, p.code) not in seen:
+            seen.add((p.field, p.code))
+            out.append(p)
+    return out
+
+
 def _enum(value: Any, enum: Any, field: str, code: str, problems: list[Problem]) -> Any:
     try:
         return enum(value)
@@ -133,8 +143,18 @@ def job_from_request(
     )
 
     schedule: Schedule | None = None
+    if existing is not None and run_mode is RunMode.ON_DEMAND and "schedule" not in data:
+        merged["schedule"] = None  # back to on demand: the old schedule goes
     raw_schedule = merged.get("schedule")
-    if run_mode is RunMode.SCHEDULED:
+    if (
+        existing is not None
+        and "schedule" not in data
+        and run_mode is RunMode.SCHEDULED
+        and existing.schedule is not None
+    ):
+        # An unchanged schedule is not checked again: an old once slot must not block edits.
+        schedule = existing.schedule
+    elif run_mode is RunMode.SCHEDULED:
         if raw_schedule is None:
             problems.append(
                 Problem("schedule", "SCHEDULE_REQUIRED", "a scheduled job needs a schedule")
@@ -270,9 +290,11 @@ def group_from_request(
         problems.append(Problem("activate", "BOOLEAN_EXPECTED", "activate is true or false"))
         activate = False
     state = existing.state if existing else GroupState.SAVED
-    if (activate or state is GroupState.ACTIVE) and not problems:
-        problems += activation_problems(job_ids, jobs, group_id)
-    collect(problems)
+    if activate or state is GroupState.ACTIVE:
+        # Everything at once: qualification is checked even when other fields are wrong.
+        known = [j for j in raw_ids if isinstance(j, int)] if isinstance(raw_ids, list) else []
+        problems += activation_problems(known, jobs, group_id)
+    collect(_distinct(problems))
 
     assert isinstance(name, str) and isinstance(description, str)
     fields: dict[str, Any] = {

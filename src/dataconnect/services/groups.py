@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from dataconnect.domain import groups as group_rules
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.jobs import Job
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.requests import activation_check, group_from_request
-from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
+from dataconnect.errors import NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
 from dataconnect.store.store import Tx
 
@@ -110,11 +111,7 @@ class GroupService:
                 now=self._d.clock.now(),
                 existing=before,
             )
-            if after.job_ids != before.job_ids and tx.group_running(group_id):
-                raise Conflict(
-                    f"group {before.name} is running; its jobs can change once the run ends",
-                    code="GROUP_RUNNING",
-                )
+            group_rules.check_change(before, after, running=tx.group_running(group_id))
             tx.update_group(after)
             return after
 
@@ -145,9 +142,5 @@ class GroupService:
         require_writer(caller)
         with self._d.store.write() as tx:
             group = self._get(tx, caller, group_id)
-            if tx.group_running(group.id):
-                raise Conflict(
-                    f"group {group.name} is running; stop it before deleting it",
-                    code="GROUP_RUNNING",
-                )
+            group_rules.check_deletable(group, running=tx.group_running(group.id))
             tx.delete_group(caller.account_id, group.id)

@@ -25,9 +25,12 @@ def upgrade(engines: Engines) -> None:
     if engines.dialect == "postgresql":
         ensure_postgres_schemas(engines.meta)
     cfg = alembic_config()
-    with engines.meta.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    # On SQLite the write lock is taken up front, so two processes upgrading at once take turns.
+    with engines.meta.connect() as conn:
+        conn = conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
     with engines.data.begin() as conn:
         data_metadata(engines.data_schema).create_all(conn, checkfirst=True)
 
