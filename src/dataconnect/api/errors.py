@@ -32,6 +32,16 @@ STATUS: dict[type[DataConnectError], int] = {
     BadRequest: 400,
 }
 
+TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    413: "Body too large",
+    422: "Validation failed",
+}
+
 # pydantic's error types → our stable codes
 _PYDANTIC_CODES = {
     "extra_forbidden": "UNKNOWN_FIELD",
@@ -88,7 +98,7 @@ def install(app: FastAPI) -> None:
             errors = [
                 {"field": p.field, "code": p.code, "message": p.message} for p in exc.problems
             ]
-        title = type(exc).__name__.replace("Failed", " failed")
+        title = TITLES.get(status, "Error")
         return problem(status, exc.code, title, exc.message, errors)
 
     @app.exception_handler(RequestValidationError)
@@ -110,13 +120,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {
+            400: "BODY_INVALID",
+            401: "UNAUTHENTICATED",
             404: "NOT_FOUND",
             405: "METHOD_NOT_ALLOWED",
             413: "BODY_TOO_LARGE",
-            401: "UNAUTHENTICATED",
         }
         code = codes.get(exc.status_code, "HTTP_ERROR")
-        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        title = TITLES.get(exc.status_code, "Error")
+        return problem(exc.status_code, code, title, str(exc.detail))
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:

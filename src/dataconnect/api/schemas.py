@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: JSON true is not the id 1, and "yes" is not true
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 class FieldIn(Strict):

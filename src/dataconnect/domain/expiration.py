@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from dataconnect.domain.localtime import local_to_utc
 from dataconnect.errors import Problem
@@ -34,11 +34,18 @@ def parse_expiry(
         try:
             if len(value) == 10:
                 day = date.fromisoformat(value)
+                if day.year >= date.max.year:
+                    return None, Problem(field, "EXPIRATION_TOO_FAR", "at most 100 years ahead")
                 when = local_to_utc(day + timedelta(days=1), time(0, 0), zone)
             else:
                 when = datetime.fromisoformat(value)
         except ValueError:
             when = None
+        except OverflowError:
+            # Only the edges of the calendar overflow: year 1 or 9999 in a far zone.
+            return None, Problem(
+                field, "EXPIRATION_IN_PAST", "the expiration must be in the future"
+            )
     if when is None:
         what = 'an ISO date or time, or "never"' if allow_never else "an ISO date or time"
         return None, Problem(field, "EXPIRATION_INVALID", f"expires_at is {what}")
@@ -48,7 +55,7 @@ def parse_expiry(
         return None, Problem(field, "EXPIRATION_IN_PAST", "the expiration must be in the future")
     if when - now > MAX_LIFETIME:
         return None, Problem(field, "EXPIRATION_TOO_FAR", "at most 100 years ahead")
-    return when, None
+    return when.astimezone(UTC), None
 
 
 def is_expired(expires_at: datetime | None, now: datetime) -> bool:

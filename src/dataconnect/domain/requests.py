@@ -32,6 +32,7 @@ from dataconnect.domain.jobs import (
 from dataconnect.domain.names import description_problem, job_name_problem
 from dataconnect.domain.schedules import Schedule, parse_schedule
 from dataconnect.domain.tables import TableDef
+from dataconnect.domain.text import text_problems
 from dataconnect.errors import Problem, collect
 
 JOB_KEYS = {
@@ -101,6 +102,7 @@ def job_from_request(
     """
     if not isinstance(data, Mapping):
         collect([Problem("body", "BODY_INVALID", "a JSON object is expected")])
+    collect(text_problems(data))
     problems = _unknown(data, JOB_KEYS - ({"activate"} if existing else set()))
     merged: dict[str, Any] = {}
     if existing is not None:
@@ -241,6 +243,7 @@ def group_from_request(
     """
     if not isinstance(data, Mapping):
         collect([Problem("body", "BODY_INVALID", "a JSON object is expected")])
+    collect(text_problems(data))
     problems = _unknown(data, GROUP_KEYS - ({"activate"} if existing else set()))
     group_id = existing.id if existing else None
 

@@ -164,7 +164,7 @@ def parse_schedule(
         day=day,
         timezone=zone if isinstance(zone, str) else None,
     )
-    if kind is ScheduleKind.ONCE and once_slot_started(schedule, account_zone, now):
+    if kind is ScheduleKind.ONCE and _once_started(schedule, account_zone, now):
         return None, [
             Problem(
                 f"{field}.slot",
@@ -173,6 +173,15 @@ def parse_schedule(
             )
         ]
     return schedule, []
+
+
+def _once_started(schedule: Schedule, account_zone: str, now: datetime) -> bool:
+    try:
+        return once_slot_started(schedule, account_zone, now)
+    except OverflowError:
+        # Only the first and last days of the calendar overflow; the first has long begun.
+        assert schedule.date is not None
+        return schedule.date.year == date.min.year
 
 
 def once_slot_started(schedule: Schedule, account_zone: str, now: datetime) -> bool:

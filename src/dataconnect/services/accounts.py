@@ -16,6 +16,7 @@ from dataconnect.domain.accounts import (
     role_problem,
     timezone_problem,
 )
+from dataconnect.domain.text import text_problems
 from dataconnect.errors import NotFound, Problem, Unauthenticated, collect
 from dataconnect.services.base import Deps
 
@@ -49,7 +50,8 @@ class AccountService:
         self._d = deps
 
     def create_account(self, name: str, timezone: str = "UTC") -> Account:
-        problems = [p for p in (account_name_problem(name), timezone_problem(timezone)) if p]
+        problems = text_problems({"name": name, "timezone": timezone})
+        problems += [p for p in (account_name_problem(name), timezone_problem(timezone)) if p]
         collect(problems)
         with self._d.store.write() as tx:
             return tx.create_account(name, timezone, self._d.clock.now())
@@ -76,7 +78,8 @@ class AccountService:
         self, account_name: str, email: str, role: str, password: str | None = None
     ) -> tuple[User, str]:
         """Returns the user and the password (generated when none is given)."""
-        problems = [p for p in (email_problem(email), role_problem(role)) if p]
+        problems = text_problems({"email": email, "role": role, "password": password})
+        problems += [p for p in (email_problem(email), role_problem(role)) if p]
         if password is not None and not 12 <= len(password) <= 200:
             problems.append(Problem("password", "PASSWORD_INVALID", "12 to 200 characters"))
         collect(problems)

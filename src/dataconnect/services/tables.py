@@ -9,6 +9,7 @@ from typing import Any
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.tables import FieldSpec, TableDef, TableKind, TableSpec, build_table
+from dataconnect.domain.text import text_problems
 from dataconnect.errors import NotFound, Problem, collect
 from dataconnect.services.base import Deps, require_writer
 
@@ -18,6 +19,7 @@ TABLE_KEYS = {"name", "kind", "list", "fields", "primary_key"}
 def _spec(data: Mapping[str, Any]) -> TableSpec:
     if not isinstance(data, Mapping):
         collect([Problem("body", "BODY_INVALID", "a JSON object is expected")])
+    collect(text_problems(data))
     problems = [
         Problem(str(k)[:60], "UNKNOWN_FIELD", f"{str(k)[:60]} is not a known field")
         for k in data
