@@ -34,9 +34,7 @@ def _admin(sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database migrated once per session; each test clones it (fast: a file copy)."""
+def _require_postgres() -> None:
     try:
         _admin("SELECT 1")
     except psycopg.OperationalError as exc:
@@ -44,6 +42,22 @@ def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    """A brand-new PostgreSQL database with nothing in it: no schemas, no tables."""
+    _require_postgres()
+    name = f"dc_empty_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    yield _pg_url(name)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated once per session; each test clones it (fast: a file copy)."""
+    _require_postgres()
     name = f"dc_template_{os.getpid()}"
     _admin(f'DROP DATABASE IF EXISTS "{name}"')
     _admin(f'CREATE DATABASE "{name}"')
