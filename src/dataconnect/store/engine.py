@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 META_SCHEMA = "dataconnect"
 DATA_SCHEMA = "dataconnect_data"
@@ -58,7 +57,8 @@ def _sqlite_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": 30},
-        poolclass=NullPool,
+        pool_size=8,
+        max_overflow=8,
     )
 
     @event.listens_for(engine, "connect")
