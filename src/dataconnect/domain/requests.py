@@ -31,7 +31,7 @@ from dataconnect.domain.jobs import (
 )
 from dataconnect.domain.names import description_problem, job_name_problem
 from dataconnect.domain.schedules import Schedule, parse_schedule
-from dataconnect.domain.tables import TableDef
+from dataconnect.domain.tables import FieldSpec, TableDef, TableSpec
 from dataconnect.domain.text import text_problems
 from dataconnect.errors import Problem, collect
 
@@ -326,3 +326,45 @@ def activation_check(
         _, more = parse_schedule(group.schedule.to_dict(), account_zone=account_zone, now=now)
         problems += more
     collect(problems)
+
+
+TABLE_KEYS = {"name", "kind", "list", "fields", "primary_key"}
+
+
+def table_spec_from_request(data: Mapping[str, Any]) -> TableSpec:
+    """A table request checked for shape; ``tables.build_table`` then checks every rule."""
+    if not isinstance(data, Mapping):
+        collect([Problem("body", "BODY_INVALID", "a JSON object is expected")])
+    collect(text_problems(data))
+    problems = [
+        Problem(str(k)[:60], "UNKNOWN_FIELD", f"{str(k)[:60]} is not a known field")
+        for k in data
+        if k not in TABLE_KEYS
+    ]
+    raw_fields = data.get("fields", [])
+    if not isinstance(raw_fields, list) or not all(isinstance(f, Mapping) for f in raw_fields):
+        problems.append(
+            Problem("fields", "FIELDS_INVALID", "fields is a list of {name, type, length?}")
+        )
+        raw_fields = []
+    for i, f in enumerate(raw_fields):
+        for k in f:
+            if k not in ("name", "type", "length"):
+                problems.append(
+                    Problem(f"fields[{i}].{str(k)[:60]}", "UNKNOWN_FIELD", "not a field setting")
+                )
+    primary_key = data.get("primary_key") or []
+    if not isinstance(primary_key, list):
+        problems.append(Problem("primary_key", "PRIMARY_KEY_INVALID", "a list of field names"))
+        primary_key = []
+    collect(problems)
+    return TableSpec(
+        name=data.get("name"),
+        kind=data.get("kind"),
+        fields=[
+            FieldSpec(name=f.get("name"), type=f.get("type"), length=f.get("length"))
+            for f in raw_fields
+        ],
+        list_name=data.get("list"),
+        primary_key=list(primary_key),
+    )

@@ -8,50 +8,10 @@ from typing import Any
 
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
-from dataconnect.domain.tables import FieldSpec, TableDef, TableKind, TableSpec, build_table
-from dataconnect.domain.text import text_problems
-from dataconnect.errors import NotFound, Problem, collect
+from dataconnect.domain.requests import table_spec_from_request
+from dataconnect.domain.tables import TableDef, TableKind, build_table
+from dataconnect.errors import NotFound
 from dataconnect.services.base import Deps, require_writer
-
-TABLE_KEYS = {"name", "kind", "list", "fields", "primary_key"}
-
-
-def _spec(data: Mapping[str, Any]) -> TableSpec:
-    if not isinstance(data, Mapping):
-        collect([Problem("body", "BODY_INVALID", "a JSON object is expected")])
-    collect(text_problems(data))
-    problems = [
-        Problem(str(k)[:60], "UNKNOWN_FIELD", f"{str(k)[:60]} is not a known field")
-        for k in data
-        if k not in TABLE_KEYS
-    ]
-    raw_fields = data.get("fields", [])
-    if not isinstance(raw_fields, list) or not all(isinstance(f, Mapping) for f in raw_fields):
-        problems.append(
-            Problem("fields", "FIELDS_INVALID", "fields is a list of {name, type, length?}")
-        )
-        raw_fields = []
-    for i, f in enumerate(raw_fields):
-        for k in f:
-            if k not in ("name", "type", "length"):
-                problems.append(
-                    Problem(f"fields[{i}].{str(k)[:60]}", "UNKNOWN_FIELD", "not a field setting")
-                )
-    primary_key = data.get("primary_key") or []
-    if not isinstance(primary_key, list):
-        problems.append(Problem("primary_key", "PRIMARY_KEY_INVALID", "a list of field names"))
-        primary_key = []
-    collect(problems)
-    return TableSpec(
-        name=data.get("name"),
-        kind=data.get("kind"),
-        fields=[
-            FieldSpec(name=f.get("name"), type=f.get("type"), length=f.get("length"))
-            for f in raw_fields
-        ],
-        list_name=data.get("list"),
-        primary_key=list(primary_key),
-    )
 
 
 class TableService:
@@ -60,7 +20,7 @@ class TableService:
 
     def create(self, caller: Caller, data: Mapping[str, Any]) -> TableDef:
         require_writer(caller)
-        spec = _spec(data)
+        spec = table_spec_from_request(data)
         with self._d.store.write() as tx:
             lists = {
                 t.name for t in tx.tables(caller.account_id) if t.kind is TableKind.PROFILE_LIST
