@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 
 from dataconnect import __version__
 from dataconnect.api import errors
-from dataconnect.api.routes import account, groups, jobs, tables
+from dataconnect.api.routes import account, files, groups, jobs, runs, tables
 from dataconnect.bootstrap import App
 
 MAX_JSON_BODY = 1_000_000
@@ -35,6 +35,6 @@ def create_app(dc: App) -> FastAPI:
             )
         return await call_next(request)
 
-    for module in (account, tables, jobs, groups):
+    for module in (account, tables, files, jobs, groups, runs):
         api.include_router(module.router)
     return api

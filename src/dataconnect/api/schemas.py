@@ -214,3 +214,31 @@ class GroupPublic(BaseModel):
 class GroupPage(BaseModel):
     items: list[GroupPublic]
     next_cursor: str | None
+
+
+class JobRunPublic(BaseModel):
+    id: int
+    job_id: int
+    job_name: str
+    group_run_id: int | None
+    state: str
+    trigger: str
+    requested_by: str
+    records_processed: int
+    records_added: int
+    records_updated: int
+    records_rejected: int
+    duration_seconds: float | None
+    error_code: str | None
+    error_message: str | None
+    file_name: str | None
+    rejects_file: str | None
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    history: list[dict[str, Any]] | None = None
+
+
+class JobRunPage(BaseModel):
+    items: list[JobRunPublic]
+    next_cursor: str | None

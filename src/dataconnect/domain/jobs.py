@@ -629,3 +629,16 @@ def membership_problems(before: Job, after: Job) -> list[Problem]:
     if before.state is JobState.ACTIVE and after.state is not JobState.ACTIVE:
         problems.append(Problem("state", "JOB_IN_GROUP", f"{reason}; it cannot be deactivated"))
     return problems
+
+
+def check_runnable(job: Job, *, group_running: bool) -> None:
+    """A run may start now: an active import, not while its group runs (Group rule 8)."""
+    if job.state is not JobState.ACTIVE:
+        raise Conflict(f"job {job.name} is {job.state}; activate it first", code="JOB_NOT_ACTIVE")
+    if job.type is not JobType.IMPORT:
+        raise Conflict(
+            f"job {job.name} is an export; export runs are not available yet",
+            code="JOB_TYPE_NOT_RUNNABLE",
+        )
+    if group_running:
+        raise Conflict(f"the group of job {job.name} is running", code="GROUP_RUNNING")

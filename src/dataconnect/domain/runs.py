@@ -6,6 +6,8 @@ way out, so nothing can move a finished run again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -104,3 +106,33 @@ def is_terminal_group_run(state: GroupRunState) -> bool:
 
 def is_terminal_job_run(state: JobRunState) -> bool:
     return not JOB_RUN_TRANSITIONS[state]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobRun:
+    id: int
+    account_id: int
+    job_id: int
+    job_name: str
+    group_run_id: int | None
+    state: JobRunState
+    trigger: Trigger
+    requested_by: str
+    records_processed: int
+    records_added: int
+    records_updated: int
+    records_rejected: int
+    error_code: str | None
+    error_message: str | None
+    rejects_file: str | None
+    file_name: str | None
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.ended_at
+        return None if end is None else (end - self.started_at).total_seconds()

@@ -8,6 +8,7 @@ from typing import Any
 from dataconnect.domain.accounts import Account, User
 from dataconnect.domain.groups import Group
 from dataconnect.domain.jobs import Job
+from dataconnect.domain.runs import JobRun
 from dataconnect.domain.tables import TableDef
 
 
@@ -95,4 +96,28 @@ def group_view(
         "expires_at": iso(group.expires_at),
         "created_at": iso(group.created_at),
         "updated_at": iso(group.updated_at),
+    }
+
+
+def job_run_view(run: JobRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "job_id": run.job_id,
+        "job_name": run.job_name,
+        "group_run_id": run.group_run_id,
+        "state": run.state.value,
+        "trigger": run.trigger.value,
+        "requested_by": run.requested_by,
+        "records_processed": run.records_processed,
+        "records_added": run.records_added,
+        "records_updated": run.records_updated,
+        "records_rejected": run.records_rejected,
+        "duration_seconds": run.duration_seconds,
+        "error_code": run.error_code,
+        "error_message": run.error_message,
+        "file_name": run.file_name,
+        "rejects_file": run.rejects_file,
+        "created_at": iso(run.created_at),
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
     }

@@ -6,6 +6,7 @@ SQLAlchemy quotes them. Values always travel as bound parameters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +32,8 @@ from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
 from dataconnect.store.types import Id, UTCDateTime
 
 ROW_ID = "_ROW_ID"  # internal key of supplemental tables; no user field can take this name
+RUN_ID = "_RUN_ID"  # the import run that last wrote the row: finds keys repeated in one file
+_SAFE_IDENT = re.compile(r"[A-Za-z0-9_$#]{1,63}")
 INDEXED_LIST_FIELDS = (
     "CUSTOMER_ID_",
     "EMAIL_ADDRESS_",
@@ -52,6 +55,13 @@ def data_metadata(schema: str | None) -> MetaData:
         Column("applied_at", UTCDateTime, nullable=False),
     )
     return md
+
+
+def quote(identifier: str) -> str:
+    """Quote a name that already passed the name rules; anything else is a bug, not input."""
+    if not _SAFE_IDENT.fullmatch(identifier):
+        raise ValueError(f"unsafe SQL identifier {identifier!r}")
+    return f'"{identifier}"'
 
 
 def physical_name(account_id: int, table_name: str) -> str:
@@ -86,6 +96,7 @@ def sql_table(account_id: int, table: TableDef, schema: str | None) -> Table:
         if f.name == "RIID_":
             continue
         columns.append(Column(f.name, _column_type(f), nullable=True))
+    columns.append(Column(RUN_ID, BigInteger(), nullable=True))
     extras: list[Any] = []
     if table.kind is TableKind.SUPPLEMENTAL and table.primary_key:
         extras.append(UniqueConstraint(*table.primary_key, name=f"uq_{name}_pk"))
@@ -134,7 +145,7 @@ class DataTables:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in row.items():
-        if k == ROW_ID:
+        if k in (ROW_ID, RUN_ID):
             continue
         out[k] = v.isoformat() if isinstance(v, datetime | date) else v
     return out

@@ -183,6 +183,7 @@ job_runs = Table(
     Column("error_code", String(60), nullable=True),
     Column("error_message", Text, nullable=True),
     Column("rejects_file", String(300), nullable=True),
+    Column("file_name", String(300), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("started_at", UTCDateTime, nullable=True),
     Column("ended_at", UTCDateTime, nullable=True),

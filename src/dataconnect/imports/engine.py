@@ -1,0 +1,342 @@
+"""``run_import``: one job's file into its target, all or nothing.
+
+Read → check each row → merge in batches inside one transaction → marker row → commit. Between
+batches the stop token is read, so a stop takes effect within one batch (a few milliseconds).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Protocol
+from zoneinfo import ZoneInfo
+
+from dataconnect.domain.formats import resolve_file_pattern
+from dataconnect.domain.imports import DELETE_FILE_ON, Reject, RunFailure, rejects_exceed
+from dataconnect.domain.jobs import Job
+from dataconnect.domain.tables import TableDef, TableKind
+from dataconnect.files.server import FileServer
+from dataconnect.imports.plan import PlanError, RowPlan, build_plan
+from dataconnect.imports.reader import Record, RecordReader
+from dataconnect.imports.sink import AlreadyApplied, Row, Sink, Target
+
+log = logging.getLogger(__name__)
+BATCH_ROWS = 5000
+REJECT_COLUMN = "REJECT_REASON"
+
+
+class StopToken(Protocol):
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    state: str  # succeeded | failed | aborted
+    processed: int = 0
+    added: int = 0
+    updated: int = 0
+    rejected: int = 0
+    error_code: str | None = None
+    error_message: str | None = None
+    file_name: str | None = None
+    rejects_file: str | None = None
+    already_applied: bool = False
+
+
+class _Failed(Exception):
+    def __init__(self, failure: RunFailure, message: str) -> None:
+        super().__init__(message)
+        self.failure = failure
+        self.message = message
+
+
+class _Stopped(Exception):
+    pass
+
+
+SinkFactory = Callable[[Target, RowPlan], Sink]
+
+
+def run_import(
+    *,
+    job: Job,
+    zone: str,
+    tables: Mapping[str, TableDef],
+    job_run_id: int,
+    files: FileServer,
+    open_sink: SinkFactory,
+    now: datetime,
+    stop: StopToken,
+    progress: Callable[[int], None] = lambda rows: None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportOutcome:
+    settings = job.import_settings
+    if settings is None:
+        raise ValueError("run_import needs an import job")
+    account_id = job.account_id
+    name = resolve_file_pattern(settings.file_pattern, now.astimezone(ZoneInfo(zone)))
+    target = tables.get(settings.target)
+    if target is None:
+        return _fail(RunFailure.TARGET_NOT_FOUND, f"table {settings.target} no longer exists")
+    parent = (
+        tables.get(target.list_name) if target.kind is TableKind.PET and target.list_name else None
+    )
+    if not files.exists(account_id, "upload", name):
+        return _fail(RunFailure.FILE_NOT_FOUND, f"no file {name} in upload/", name)
+
+    run = _Run(
+        job, target, parent, job_run_id, zone, files, open_sink, now, stop, progress, batch_rows
+    )
+    try:
+        outcome = run.execute(name)
+    finally:
+        _file_lifecycle(files, account_id, name, job_run_id, settings.count_file, run.outcome_state)
+    return outcome
+
+
+def _fail(failure: RunFailure, message: str, name: str | None = None) -> ImportOutcome:
+    return ImportOutcome(
+        state="failed", error_code=failure.value, error_message=message, file_name=name
+    )
+
+
+def _file_lifecycle(
+    files: FileServer,
+    account_id: int,
+    name: str,
+    run_id: int,
+    count_file: bool,
+    state: tuple[str, RunFailure | None],
+) -> None:
+    """Archive a copy; remove on success; on failure only when a rerun cannot help."""
+    outcome, failure = state
+    try:
+        files.archive(account_id, name, prefix=str(run_id))
+        if outcome == "succeeded" or (outcome == "failed" and failure in DELETE_FILE_ON):
+            files.delete(account_id, "upload", name)
+            if count_file:
+                files.delete(account_id, "upload", f"{name}.cnt")
+    except OSError:
+        log.exception("file lifecycle of %s failed", name)
+
+
+class _Run:
+    def __init__(
+        self,
+        job: Job,
+        target: TableDef,
+        parent: TableDef | None,
+        job_run_id: int,
+        zone: str,
+        files: FileServer,
+        open_sink: SinkFactory,
+        now: datetime,
+        stop: StopToken,
+        progress: Callable[[int], None],
+        batch_rows: int,
+    ) -> None:
+        assert job.import_settings is not None
+        self.job, self.settings = job, job.import_settings
+        self.target, self.parent = target, parent
+        self.run_id, self.zone, self.files = job_run_id, zone, files
+        self.open_sink, self.now, self.stop, self.progress = open_sink, now, stop, progress
+        self.batch_rows = batch_rows
+        self.processed = self.added = self.updated = self.rejected = 0
+        self.outcome_state: tuple[str, RunFailure | None] = ("failed", None)
+        self._rejects: IO[bytes] | None = None
+        self._rejects_ctx: object = None
+        self._header_raw: str | None = None
+        self.rejects_name = f"{_safe(job.name)}_{job_run_id}_rejects.csv"
+
+    def execute(self, name: str) -> ImportOutcome:
+        account_id = self.job.account_id
+        expected = self._expected_count(name) if self.settings.count_file else None
+        sink: Sink | None = None
+        try:
+            with self.files.open_read(account_id, "upload", name) as stream:
+                reader = RecordReader(stream, self.settings.format)
+                records = iter(reader)
+                first = next(records, None)
+                plan = self._plan(reader, first)
+                sink = self.open_sink(
+                    Target(account_id, self.target, self.parent, self.run_id, self.now), plan
+                )
+                sink.begin()
+                self._load(first, records, plan, sink)
+            if expected is not None and expected != self.processed:
+                raise _Failed(
+                    RunFailure.COUNT_MISMATCH,
+                    f"the count file says {expected} records, the file has {self.processed}",
+                )
+            if rejects_exceed(self.rejected, self.processed, self.settings.max_reject_percent):
+                raise _Failed(
+                    RunFailure.REJECT_LIMIT_EXCEEDED,
+                    f"{self.rejected} of {self.processed} records rejected, more than "
+                    f"{self.settings.max_reject_percent:g}%",
+                )
+            sink.commit()
+            sink = None
+        except AlreadyApplied:
+            self.outcome_state = ("succeeded", None)
+            self._close_rejects(keep=False)
+            return ImportOutcome(state="succeeded", file_name=name, already_applied=True)
+        except _Stopped:
+            if sink is not None:
+                sink.rollback()
+            self.outcome_state = ("aborted", None)
+            self._close_rejects(keep=False)
+            return self._outcome("aborted", name, keep_rejects=False)
+        except _Failed as failed:
+            if sink is not None:
+                sink.rollback()
+            self.outcome_state = ("failed", failed.failure)
+            kept = self._close_rejects(keep=True)
+            return self._outcome("failed", name, failed.failure.value, failed.message, kept)
+        except BaseException:
+            if sink is not None:
+                sink.rollback()
+            self._close_rejects(keep=False)
+            raise
+        self.outcome_state = ("succeeded", None)
+        kept = self._close_rejects(keep=True)
+        return self._outcome("succeeded", name, rejects=kept)
+
+    def _outcome(
+        self,
+        state: str,
+        name: str,
+        code: str | None = None,
+        message: str | None = None,
+        rejects: bool = False,
+        keep_rejects: bool = True,
+    ) -> ImportOutcome:
+        return ImportOutcome(
+            state=state,
+            processed=self.processed,
+            added=self.added if state == "succeeded" else 0,
+            updated=self.updated if state == "succeeded" else 0,
+            rejected=self.rejected,
+            error_code=code,
+            error_message=message,
+            file_name=name,
+            rejects_file=self.rejects_name if rejects and keep_rejects else None,
+        )
+
+    def _expected_count(self, name: str) -> int:
+        account_id = self.job.account_id
+        count_name = f"{name}.cnt"
+        if not self.files.exists(account_id, "upload", count_name):
+            raise _Failed(RunFailure.COUNT_FILE_MISSING, f"no count file {count_name} in upload/")
+        with self.files.open_read(account_id, "upload", count_name) as f:
+            text = f.read(100).decode("ascii", errors="replace").strip()
+        if not text.isdigit():
+            raise _Failed(RunFailure.COUNT_MISMATCH, f"{count_name} does not hold a number")
+        return int(text)
+
+    def _plan(self, reader: RecordReader, first: Record | None) -> RowPlan:
+        fmt = self.settings.format
+        if first is None and reader.header is None:
+            raise _Failed(RunFailure.FILE_EMPTY, "the file holds no records")
+        if fmt.header:
+            if reader.header is None:
+                raise _Failed(RunFailure.FILE_UNREADABLE, "the header row cannot be read")
+            self._header_raw = fmt.delimiter.join(reader.header)
+        else:
+            width = reader.expected_columns or 0
+            wanted = max(int(c) for c, _ in self.settings.mapping)
+            if first is not None and first.fields is not None and wanted > width:
+                raise _Failed(
+                    RunFailure.MAPPED_COLUMN_MISSING,
+                    f"column {wanted} is mapped; rows have {width}",
+                )
+        try:
+            return build_plan(self.settings, self.target, self.parent, reader.header, self.zone)
+        except PlanError as exc:
+            raise _Failed(exc.failure, exc.message) from None
+
+    def _load(
+        self, first: Record | None, records: Iterator[Record], plan: RowPlan, sink: Sink
+    ) -> None:
+        batch: list[Row] = []
+        raws: list[tuple[int, str]] = []  # (record number, text) of each batch row
+        early: list[tuple[int, str, Reject]] = []  # rejected before the sink, this batch
+        convert = plan.convert
+
+        def flush() -> None:
+            if self.stop.is_set():
+                raise _Stopped
+            result = sink.write(batch)
+            self.added += result.added
+            self.updated += result.updated
+            self.rejected += len(result.rejects)
+            found = early + [(raws[i][0], raws[i][1], reason) for i, reason in result.rejects]
+            for _, raw, reason in sorted(found, key=lambda r: r[0]):  # file order
+                self._reject(raw, reason)
+            batch.clear()
+            raws.clear()
+            early.clear()
+            self.progress(self.processed)
+
+        stream = records if first is None else _chain(first, records)
+        for record in stream:
+            self.processed += 1
+            if record.fields is None:
+                assert record.reason is not None
+                early.append((self.processed, record.raw, record.reason))
+                self.rejected += 1
+                continue
+            converted = convert(record.fields)
+            if isinstance(converted, Reject):
+                early.append((self.processed, record.raw, converted))
+                self.rejected += 1
+                continue
+            batch.append(converted)
+            raws.append((self.processed, record.raw))
+            if len(batch) >= self.batch_rows:
+                flush()
+            elif len(early) >= self.batch_rows:
+                flush()  # a file of nothing but rejects still streams and stops at once
+        flush()
+
+    # --- rejects file ------------------------------------------------------------------------
+
+    def _reject(self, raw: str, reason: Reject) -> None:
+        if self._rejects is None:
+            ctx = self.files.writer(self.job.account_id, "download", self.rejects_name)
+            self._rejects_ctx = ctx
+            self._rejects = ctx.__enter__()
+            delim = self.settings.format.delimiter
+            header = self._header_raw
+            if header is not None:
+                self._rejects.write(f"{header}{delim}{REJECT_COLUMN}\n".encode())
+        delim = self.settings.format.delimiter
+        self._rejects.write(f"{raw}{delim}{reason.value}\n".encode())
+
+    def _close_rejects(self, *, keep: bool) -> bool:
+        if self._rejects is None:
+            return False
+        ctx = self._rejects_ctx
+        self._rejects = None
+        if keep:
+            ctx.__exit__(None, None, None)  # type: ignore[attr-defined]
+            return True
+        try:
+            raise _Discard
+        except _Discard as exc:
+            ctx.__exit__(_Discard, exc, exc.__traceback__)  # type: ignore[attr-defined]
+        return False
+
+
+class _Discard(Exception):
+    pass
+
+
+def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
+    yield first
+    yield from rest
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:100]

@@ -1,0 +1,52 @@
+"""Where checked rows go: one transaction on the account's data database per run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from dataconnect.domain.imports import Reject
+from dataconnect.domain.tables import TableDef
+
+Row = tuple[tuple[Any, ...], tuple[Any, ...]]  # (values in plan.columns order, match key)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    added: int = 0
+    updated: int = 0
+    rejects: list[tuple[int, Reject]] = field(default_factory=list)  # (index in batch, reason)
+
+
+class AlreadyApplied(Exception):
+    """The run's marker row exists: its data was committed before; nothing is applied again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Everything a sink needs to know about one run's target."""
+
+    account_id: int
+    table: TableDef
+    parent: TableDef | None  # the profile list of a PET
+    job_run_id: int
+    now: datetime
+
+
+class Sink(Protocol):
+    """Contract of both dialects (``store/import_sqlite.py``, ``store/import_postgres.py``).
+
+    ``begin`` opens the run's transaction (and, for ``replace``, empties the table inside it);
+    ``write`` merges one batch and reports per-row rejects by index; ``commit`` writes the
+    marker row in the same transaction and commits; ``rollback`` leaves the table as it was.
+    A row whose key was already written by this run is rejected ``DUPLICATE_KEY_IN_FILE``.
+    """
+
+    def begin(self) -> None: ...
+
+    def write(self, rows: list[Row]) -> BatchResult: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

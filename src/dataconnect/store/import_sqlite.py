@@ -1,0 +1,221 @@
+"""The import sink for SQLite: batched lookups and executemany in one IMMEDIATE transaction.
+
+Rows this run wrote carry its id in ``_RUN_ID``, so a key seen twice in a file is found in the
+table itself and memory stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from dataconnect.domain.imports import Reject
+from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
+from dataconnect.domain.tables import TableKind
+from dataconnect.imports.plan import RowPlan
+from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Target
+from dataconnect.store.data import ROW_ID, RUN_ID, physical_name, quote
+
+LOOKUP_CHUNK = 500
+IMPORT_CACHE_KIB = 65536
+
+
+def _adapt_datetime(value: datetime) -> str:
+    # The text SQLAlchemy's SQLite DATETIME reads back; values are UTC.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+sqlite3.register_adapter(datetime, _adapt_datetime)
+sqlite3.register_adapter(date, date.isoformat)
+
+
+class SqliteSink:
+    def __init__(self, engine: Engine, target: Target, plan: RowPlan) -> None:
+        self._engine = engine
+        self._t = target
+        self._plan = plan
+        self._conn: Any = None
+        self._fairy: Any = None
+        table = target.table
+        self._table = quote(physical_name(target.account_id, table.name))
+        self._kind = table.kind
+        self._rowkey = ROW_ID if table.kind is TableKind.SUPPLEMENTAL else "RIID_"
+        self._stamp = (
+            [] if table.kind is TableKind.SUPPLEMENTAL else ["CREATED_DATE_", "MODIFIED_DATE_"]
+        )
+        written = plan.written_columns
+        insert_cols = list(written)
+        if table.kind is TableKind.PET:
+            insert_cols = ["RIID_", *written]
+        extra = list(plan.insert_extra)
+        cols = [*insert_cols, *self._stamp, RUN_ID, *extra]
+        self._insert_sql = (
+            f"INSERT INTO {self._table} ({', '.join(quote(c) for c in cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})"
+        )
+        self._insert_tail = (
+            *([target.now] * len(self._stamp)),
+            target.job_run_id,
+            *plan.insert_extra.values(),
+        )
+        sets = [*written, *(["MODIFIED_DATE_"] if self._stamp else []), RUN_ID]
+        self._update_sql = (
+            f"UPDATE {self._table} SET {', '.join(f'{quote(c)} = ?' for c in sets)} "
+            f"WHERE {quote(self._rowkey)} = ?"
+        )
+        self._update_tail = (*([target.now] if self._stamp else []), target.job_run_id)
+        self._touch_sql = (
+            f"UPDATE {self._table} SET {quote(RUN_ID)} = ? WHERE {quote(self._rowkey)} = ?"
+        )
+
+    # --- transaction ----------------------------------------------------------------------
+
+    def begin(self) -> None:
+        self._fairy = self._engine.raw_connection()
+        self._conn = self._fairy.driver_connection
+        self._conn.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+        self._conn.execute("BEGIN IMMEDIATE")
+        found = self._conn.execute(
+            "SELECT 1 FROM import_markers WHERE job_run_id = ?", (self._t.job_run_id,)
+        ).fetchone()
+        if found:
+            self.rollback()
+            raise AlreadyApplied
+        if self._kind is TableKind.SUPPLEMENTAL and (
+            self._plan.supplemental_mode is SupplementalMode.REPLACE
+        ):
+            # Inside the run's transaction: readers keep the old table until the commit.
+            self._conn.execute(f"DELETE FROM {self._table}")
+
+    def commit(self) -> None:
+        try:
+            self._conn.execute(
+                "INSERT INTO import_markers (job_run_id, account_id, applied_at) VALUES (?, ?, ?)",
+                (self._t.job_run_id, self._t.account_id, self._t.now),
+            )
+        except sqlite3.IntegrityError:
+            self.rollback()
+            raise AlreadyApplied from None
+        self._conn.execute("COMMIT")
+        self._close()
+
+    def rollback(self) -> None:
+        if self._conn is not None:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            self._close()
+
+    def _close(self) -> None:
+        self._conn.execute("PRAGMA cache_size=-2000")
+        self._fairy.close()
+        self._conn = self._fairy = None
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def _lookup(
+        self, table: str, key_columns: Sequence[str], rowkey: str, keys: Iterable[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], list[tuple[int, int | None]]]:
+        """Existing rows by key → [(row key, run id)], matching every key column (AND)."""
+        wanted = list(dict.fromkeys(keys))
+        first = quote(key_columns[0])
+        selected = ", ".join(quote(c) for c in key_columns)
+        found: dict[tuple[Any, ...], list[tuple[int, int | None]]] = {}
+        want = set(wanted)
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            firsts = list(dict.fromkeys(k[0] for k in chunk))
+            sql = (
+                f"SELECT {quote(rowkey)}, {quote(RUN_ID) if table == self._table else 'NULL'}, "
+                f"{selected} FROM {table} WHERE {first} IN ({', '.join('?' for _ in firsts)})"
+            )
+            for row in self._conn.execute(sql, firsts):
+                key = tuple(row[2:])
+                if key in want:
+                    found.setdefault(key, []).append((row[0], row[1]))
+        return found
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self, rows: list[Row]) -> BatchResult:
+        if self._kind is TableKind.PET:
+            return self._write_pet(rows)
+        if self._kind is TableKind.SUPPLEMENTAL and not self._plan.key_columns:
+            self._conn.executemany(self._insert_sql, [v + self._insert_tail for v, _ in rows])
+            return BatchResult(added=len(rows))
+        existing = self._lookup(
+            self._table, self._plan.key_columns, self._rowkey, (k for _, k in rows)
+        )
+        return self._apply(rows, existing, lambda values, _: values)
+
+    def _write_pet(self, rows: list[Row]) -> BatchResult:
+        parent = self._t.parent
+        assert parent is not None
+        list_table = quote(physical_name(self._t.account_id, parent.name))
+        profiles = self._lookup(list_table, self._plan.key_columns, "RIID_", (k for _, k in rows))
+        result = BatchResult()
+        # Each profile is a PET key: one PET row per matching profile.
+        by_riid: list[Row] = []
+        origin: list[int] = []
+        for index, (values, key) in enumerate(rows):
+            matches = profiles.get(key)
+            if not matches:
+                result.rejects.append((index, Reject.NO_MATCHING_PROFILE))
+                continue
+            for riid, _ in matches:
+                by_riid.append((values, (riid,)))
+                origin.append(index)
+        existing = self._lookup(self._table, ["RIID_"], "RIID_", (k for _, k in by_riid))
+        inner = self._apply(by_riid, existing, lambda values, key: (key[0], *values))
+        rejected = {origin[i] for i, _ in inner.rejects}
+        result.rejects += [(origin[i], reason) for i, reason in inner.rejects]
+        result.rejects.sort()
+        result.added, result.updated = inner.added, inner.updated
+        del rejected
+        return result
+
+    def _apply(
+        self,
+        rows: list[Row],
+        existing: dict[tuple[Any, ...], list[tuple[int, int | None]]],
+        insert_values: Any,
+    ) -> BatchResult:
+        plan, run = self._plan, self._t.job_run_id
+        result = BatchResult()
+        seen: set[tuple[Any, ...]] = set()
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        touches: list[tuple[Any, ...]] = []
+        append_only = (
+            self._kind is TableKind.SUPPLEMENTAL
+            and plan.supplemental_mode is SupplementalMode.APPEND
+        )
+        for index, (values, key) in enumerate(rows):
+            matches = existing.get(key)
+            if key in seen or (matches and any(r == run for _, r in matches)):
+                result.rejects.append((index, Reject.DUPLICATE_KEY_IN_FILE))
+                continue
+            seen.add(key)
+            if matches:
+                if append_only:
+                    result.rejects.append((index, Reject.KEY_EXISTS))
+                elif plan.update_on_match is UpdateOnMatch.REPLACE_ALL:
+                    updates += [(*values, *self._update_tail, rowkey) for rowkey, _ in matches]
+                    result.updated += 1
+                else:
+                    touches += [(run, rowkey) for rowkey, _ in matches]
+            elif plan.insert_on_no_match or self._kind is TableKind.SUPPLEMENTAL:
+                inserts.append((*insert_values(values, key), *self._insert_tail))
+                result.added += 1
+            else:
+                result.rejects.append((index, Reject.NO_MATCHING_RECORD))
+        if updates:
+            self._conn.executemany(self._update_sql, updates)
+        if touches:
+            self._conn.executemany(self._touch_sql, touches)
+        if inserts:
+            self._conn.executemany(self._insert_sql, inserts)
+        return result

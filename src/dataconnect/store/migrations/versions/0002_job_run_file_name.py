@@ -1,0 +1,25 @@
+"""job runs remember the file they read
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("job_runs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("file_name", sa.String(length=300), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("job_runs", schema=None) as batch_op:
+        batch_op.drop_column("file_name")

@@ -1,0 +1,172 @@
+"""Queries of run records (a mixin of ``Tx``): insert, guarded transitions, reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from dataconnect.domain.runs import JobRun, JobRunState, Trigger
+from dataconnect.errors import Conflict
+from dataconnect.store import schema as s
+
+
+def job_run(row: RowMapping) -> JobRun:
+    return JobRun(
+        id=row["id"],
+        account_id=row["account_id"],
+        job_id=row["job_id"],
+        job_name=row["job_name"],
+        group_run_id=row["group_run_id"],
+        state=JobRunState(row["state"]),
+        trigger=Trigger(row["trigger"]),
+        requested_by=row["requested_by"],
+        records_processed=row["records_processed"],
+        records_added=row["records_added"],
+        records_updated=row["records_updated"],
+        records_rejected=row["records_rejected"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        rejects_file=row["rejects_file"],
+        file_name=row["file_name"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+    )
+
+
+class RunQueries:
+    conn: Connection
+
+    def insert_job_run(
+        self,
+        *,
+        account_id: int,
+        job_id: int,
+        job_name: str,
+        trigger: Trigger,
+        requested_by: str,
+        now: datetime,
+    ) -> int:
+        """A queued run; the partial unique index refuses a second active run of the job."""
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(
+                    insert(s.job_runs).values(
+                        account_id=account_id,
+                        job_id=job_id,
+                        job_name=job_name,
+                        state=JobRunState.QUEUED.value,
+                        trigger=trigger.value,
+                        requested_by=requested_by,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            if "unique" in str(exc.orig).lower() or "duplicate key" in str(exc.orig).lower():
+                raise Conflict(
+                    f"job {job_name} is already running", code="JOB_ALREADY_RUNNING"
+                ) from None
+            raise
+        key = result.inserted_primary_key
+        assert key is not None
+        run_id = int(key[0])
+        self.record_event("job", run_id, None, JobRunState.QUEUED.value, now, requested_by)
+        return run_id
+
+    def move_job_run(
+        self,
+        run_id: int,
+        expected: JobRunState,
+        new: JobRunState,
+        now: datetime,
+        actor: str,
+        **values: Any,
+    ) -> bool:
+        """Guarded transition: applies only if the run is still in ``expected``."""
+        if new is JobRunState.RUNNING:
+            values.setdefault("started_at", now)
+        elif new in (JobRunState.SUCCEEDED, JobRunState.FAILED, JobRunState.ABORTED):
+            values.setdefault("ended_at", now)
+        result = self.conn.execute(
+            update(s.job_runs)
+            .where(s.job_runs.c.id == run_id, s.job_runs.c.state == expected.value)
+            .values(state=new.value, **values)
+        )
+        if result.rowcount != 1:
+            return False
+        self.record_event("job", run_id, expected.value, new.value, now, actor)
+        return True
+
+    def record_event(
+        self,
+        kind: str,
+        run_id: int,
+        old: str | None,
+        new: str,
+        now: datetime,
+        actor: str,
+        note: str | None = None,
+    ) -> None:
+        self.conn.execute(
+            insert(s.run_events).values(
+                run_kind=kind,
+                run_id=run_id,
+                from_state=old,
+                to_state=new,
+                at=now,
+                actor=actor,
+                note=note,
+            )
+        )
+
+    def job_run(self, account_id: int, run_id: int) -> JobRun | None:
+        row = (
+            self.conn.execute(
+                select(s.job_runs).where(
+                    s.job_runs.c.id == run_id, s.job_runs.c.account_id == account_id
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return job_run(row) if row else None
+
+    def job_runs(
+        self,
+        account_id: int,
+        *,
+        job_id: int | None,
+        state: str | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[JobRun]:
+        query = select(s.job_runs).where(s.job_runs.c.account_id == account_id)
+        if job_id is not None:
+            query = query.where(s.job_runs.c.job_id == job_id)
+        if state is not None:
+            query = query.where(s.job_runs.c.state == state)
+        if before_id is not None:
+            query = query.where(s.job_runs.c.id < before_id)
+        rows = self.conn.execute(query.order_by(s.job_runs.c.id.desc()).limit(limit)).mappings()
+        return [job_run(r) for r in rows]
+
+    def run_events(self, kind: str, run_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            select(s.run_events)
+            .where(s.run_events.c.run_kind == kind, s.run_events.c.run_id == run_id)
+            .order_by(s.run_events.c.id)
+        ).mappings()
+        return [
+            {
+                "from": r["from_state"],
+                "to": r["to_state"],
+                "at": r["at"],
+                "by": r["actor"],
+                "note": r["note"],
+            }
+            for r in rows
+        ]
