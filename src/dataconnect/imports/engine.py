@@ -7,8 +7,10 @@ batches the stop token is read, so a stop takes effect within one batch (a few m
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Protocol
 from zoneinfo import ZoneInfo
@@ -20,7 +22,7 @@ from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.files.server import FileServer
 from dataconnect.imports.plan import PlanError, RowPlan, build_plan
 from dataconnect.imports.reader import Record, RecordReader
-from dataconnect.imports.sink import AlreadyApplied, Row, Sink, Target
+from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Sink, Target
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 5000
@@ -259,46 +261,95 @@ class _Run:
     def _load(
         self, first: Record | None, records: Iterator[Record], plan: RowPlan, sink: Sink
     ) -> None:
-        batch: list[Row] = []
-        raws: list[tuple[int, str]] = []  # (record number, text) of each batch row
-        early: list[tuple[int, str, Reject]] = []  # rejected before the sink, this batch
-        convert = plan.convert
+        """Read and check rows in a second thread while this one writes the previous batch.
 
-        def flush() -> None:
-            if self.stop.is_set():
-                raise _Stopped
-            result = sink.write(batch)
-            self.added += result.added
-            self.updated += result.updated
-            self.rejected += len(result.rejects)
-            found = early + [(raws[i][0], raws[i][1], reason) for i, reason in result.rejects]
-            for _, raw, reason in sorted(found, key=lambda r: r[0]):  # file order
-                self._reject(raw, reason)
-            batch.clear()
-            raws.clear()
-            early.clear()
-            self.progress(self.processed)
-
+        SQLite and psycopg release the GIL while the database works, so parsing the next batch
+        overlaps with storing this one. The stop token is read at least every 0.2 s.
+        """
+        batches: queue.Queue[_Batch | BaseException | None] = queue.Queue(maxsize=3)
+        quit_reading = threading.Event()
         stream = records if first is None else _chain(first, records)
-        for record in stream:
-            self.processed += 1
-            if record.fields is None:
-                assert record.reason is not None
-                early.append((self.processed, record.raw, record.reason))
-                self.rejected += 1
-                continue
-            converted = convert(record.fields)
-            if isinstance(converted, Reject):
-                early.append((self.processed, record.raw, converted))
-                self.rejected += 1
-                continue
-            batch.append(converted)
-            raws.append((self.processed, record.raw))
-            if len(batch) >= self.batch_rows:
-                flush()
-            elif len(early) >= self.batch_rows:
-                flush()  # a file of nothing but rejects still streams and stops at once
-        flush()
+        reader = threading.Thread(
+            target=self._produce,
+            args=(stream, plan, batches, quit_reading),
+            name="dc-import-reader",
+            daemon=True,
+        )
+        reader.start()
+        try:
+            while True:
+                try:
+                    item = batches.get(timeout=0.2)
+                except queue.Empty:
+                    if self.stop.is_set():
+                        raise _Stopped from None
+                    continue
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                if self.stop.is_set():
+                    raise _Stopped
+                self._store(item, sink)
+        finally:
+            quit_reading.set()
+            reader.join(timeout=10)
+
+    def _produce(
+        self,
+        stream: Iterator[Record],
+        plan: RowPlan,
+        batches: queue.Queue[_Batch | BaseException | None],
+        quit_reading: threading.Event,
+    ) -> None:
+        def put(item: _Batch | BaseException | None) -> bool:
+            while not quit_reading.is_set():
+                try:
+                    batches.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        try:
+            convert = plan.compiled()
+            size = self.batch_rows
+            batch = _Batch()
+            number = 0
+            for record in stream:
+                number += 1
+                if record.fields is None:
+                    assert record.reason is not None
+                    batch.early.append((number, record.raw, record.reason))
+                else:
+                    converted = convert(record.fields)
+                    if isinstance(converted, Reject):
+                        batch.early.append((number, record.raw, converted))
+                    else:
+                        batch.rows.append(converted)
+                        batch.raws.append((number, record.raw))
+                if len(batch.rows) >= size or len(batch.early) >= size:
+                    batch.processed = number
+                    if not put(batch):
+                        return
+                    batch = _Batch()
+            batch.processed = number
+            if put(batch):
+                put(None)
+        except BaseException as exc:  # handed to the writing thread, which raises it
+            put(exc)
+
+    def _store(self, batch: _Batch, sink: Sink) -> None:
+        result = sink.write(batch.rows) if batch.rows else BatchResult()
+        self.added += result.added
+        self.updated += result.updated
+        self.processed = batch.processed
+        self.rejected += len(batch.early) + len(result.rejects)
+        raws = batch.raws
+        found = batch.early + [(raws[i][0], raws[i][1], reason) for i, reason in result.rejects]
+        for _, raw, reason in sorted(found, key=lambda r: r[0]):  # file order
+            self._reject(raw, reason)
+        self.progress(self.processed)
 
     # --- rejects file ------------------------------------------------------------------------
 
@@ -331,6 +382,14 @@ class _Run:
 
 class _Discard(Exception):
     pass
+
+
+@dataclass(slots=True)
+class _Batch:
+    rows: list[Row] = field(default_factory=list)
+    raws: list[tuple[int, str]] = field(default_factory=list)  # (record number, text)
+    early: list[tuple[int, str, Reject]] = field(default_factory=list)  # rejected before the sink
+    processed: int = 0  # records read up to the end of this batch
 
 
 def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:

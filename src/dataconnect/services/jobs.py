@@ -11,6 +11,7 @@ from dataconnect.domain.accounts import Caller
 from dataconnect.domain.jobs import Job, JobState, JobType
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.requests import job_from_request
+from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
 from dataconnect.store.store import Tx
@@ -50,7 +51,22 @@ class JobService:
             )
             if job.state is JobState.ACTIVE:
                 job_rules.activate(job)
-            return replace(job, id=tx.insert_job(job))
+            created = replace(job, id=tx.insert_job(job))
+            self._index_match_columns(caller, created, tables)
+            return created
+
+    def _index_match_columns(
+        self, caller: Caller, job: Job, tables: Mapping[str, TableDef]
+    ) -> None:
+        """Matching looks rows up by the match columns: make sure an index serves them."""
+        settings = job.import_settings
+        if settings is None or not settings.match.columns:
+            return
+        table = tables.get(settings.target)
+        if table is not None and table.kind is TableKind.PET and table.list_name:
+            table = tables.get(table.list_name)
+        if table is not None and table.kind is not TableKind.SUPPLEMENTAL:
+            self._d.data.ensure_index(caller.account_id, table, settings.match.columns[:1])
 
     def get(self, caller: Caller, job_id: int) -> Job:
         with self._d.store.read() as tx:
@@ -106,6 +122,9 @@ class JobService:
             if problems:
                 raise Conflict(problems[0].message, code=problems[0].code)
             tx.update_job(after)
+            self._index_match_columns(
+                caller, after, {t.name: t for t in tx.tables(caller.account_id)}
+            )
             return after
 
     def activate(self, caller: Caller, job_id: int) -> Job:

@@ -34,13 +34,9 @@ from dataconnect.store.types import Id, UTCDateTime
 ROW_ID = "_ROW_ID"  # internal key of supplemental tables; no user field can take this name
 RUN_ID = "_RUN_ID"  # the import run that last wrote the row: finds keys repeated in one file
 _SAFE_IDENT = re.compile(r"[A-Za-z0-9_$#]{1,63}")
-INDEXED_LIST_FIELDS = (
-    "CUSTOMER_ID_",
-    "EMAIL_ADDRESS_",
-    "MOBILE_NUMBER_",
-    "EMAIL_MD5_HASH_",
-    "EMAIL_SHA256_HASH_",
-)
+# Every list is indexed on its usual keys; other match keys get an index when a job needs one,
+# so imports do not pay for indexes nobody matches on.
+INDEXED_LIST_FIELDS = ("CUSTOMER_ID_", "EMAIL_ADDRESS_")
 
 
 def data_metadata(schema: str | None) -> MetaData:
@@ -115,6 +111,15 @@ class DataTables:
     def create(self, account_id: int, table: TableDef) -> None:
         with self._engine.begin() as conn:
             sql_table(account_id, table, self._schema).create(conn)
+
+    def ensure_index(self, account_id: int, table: TableDef, columns: Sequence[str]) -> None:
+        """An index on the match columns of a job, created once when the job is saved."""
+        if not columns or list(columns) == ["RIID_"]:
+            return
+        t = sql_table(account_id, table, self._schema)
+        name = f"ix_{physical_name(account_id, table.name)}_" + "_".join(c.lower() for c in columns)
+        with self._engine.begin() as conn:
+            Index(name[:63], *(t.c[c] for c in columns)).create(conn, checkfirst=True)
 
     def drop(self, account_id: int, table: TableDef) -> None:
         with self._engine.begin() as conn:

@@ -57,8 +57,9 @@ class SqliteSink:
             f"INSERT INTO {self._table} ({', '.join(quote(c) for c in cols)}) "
             f"VALUES ({', '.join('?' for _ in cols)})"
         )
+        now_text = _adapt_datetime(target.now)  # formatted once, not once per row
         self._insert_tail = (
-            *([target.now] * len(self._stamp)),
+            *([now_text] * len(self._stamp)),
             target.job_run_id,
             *plan.insert_extra.values(),
         )
@@ -67,7 +68,7 @@ class SqliteSink:
             f"UPDATE {self._table} SET {', '.join(f'{quote(c)} = ?' for c in sets)} "
             f"WHERE {quote(self._rowkey)} = ?"
         )
-        self._update_tail = (*([target.now] if self._stamp else []), target.job_run_id)
+        self._update_tail = (*([now_text] if self._stamp else []), target.job_run_id)
         self._touch_sql = (
             f"UPDATE {self._table} SET {quote(RUN_ID)} = ? WHERE {quote(self._rowkey)} = ?"
         )
