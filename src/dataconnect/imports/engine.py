@@ -154,9 +154,9 @@ class _Run:
 
     def execute(self, name: str) -> ImportOutcome:
         account_id = self.job.account_id
-        expected = self._expected_count(name) if self.settings.count_file else None
         sink: Sink | None = None
         try:
+            expected = self._expected_count(name) if self.settings.count_file else None
             with self.files.open_read(account_id, "upload", name) as stream:
                 reader = RecordReader(stream, self.settings.format)
                 records = iter(reader)

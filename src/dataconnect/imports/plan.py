@@ -131,11 +131,15 @@ class RowPlan:
             names += ["d0", "d1", "d2"]
         written = names[: len(names) - self._key_only] if self._key_only else names
         key = [names[p] for p in self.key_positions]
-        lines.append(f"    return ({', '.join(written)},), ({', '.join(key)},)")
+        lines.append(f"    return {_tuple(written)}, {_tuple(key)}")
         code = compile("\n".join(lines), "<import row plan>", "exec")
         exec(code, scope)  # noqa: S102 - generated from integers and bound names only
         compiled: ConvertFn = scope["convert"]
         return compiled
+
+
+def _tuple(names: list[str]) -> str:
+    return f"({', '.join(names)},)" if names else "()"
 
 
 # --- converters ----------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from dataconnect.domain.imports import Reject
 MAX_RECORD_LINES = 64
 MAX_RECORD_CHARS = 1 << 20
 BOM = b"\xef\xbb\xbf"
+# A long field is the row checks' business (VALUE_TOO_LONG), not a quoting error.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_CHARS))
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from dataconnect.domain.imports import Reject
 from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import TableKind
+from dataconnect.imports.keyfilter import KeyFilter
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Target
 from dataconnect.store.data import ROW_ID, RUN_ID, physical_name, quote
@@ -39,6 +40,7 @@ class SqliteSink:
         self._t = target
         self._plan = plan
         self._conn: Any = None
+        self._written: KeyFilter | None = None
         self._fairy: Any = None
         table = target.table
         self._table = quote(physical_name(target.account_id, table.name))
@@ -91,6 +93,9 @@ class SqliteSink:
         ):
             # Inside the run's transaction: readers keep the old table until the commit.
             self._conn.execute(f"DELETE FROM {self._table}")
+        empty = self._conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})").fetchone()
+        # An empty target only holds what this run writes: a filter of those keys spares lookups.
+        self._written = KeyFilter() if empty[0] else None
 
     def commit(self) -> None:
         try:
@@ -121,6 +126,10 @@ class SqliteSink:
         self, table: str, key_columns: Sequence[str], rowkey: str, keys: Iterable[tuple[Any, ...]]
     ) -> dict[tuple[Any, ...], list[tuple[int, int | None]]]:
         """Existing rows by key → [(row key, run id)], matching every key column (AND)."""
+        written = self._written if table == self._table else None
+        if written is not None:
+            # Keys the run never wrote cannot be in a table that was empty when it began.
+            keys = [k for k in keys if written.may_contain(k)]
         wanted = list(dict.fromkeys(keys))
         first = quote(key_columns[0])
         selected = ", ".join(quote(c) for c in key_columns)
@@ -219,4 +228,8 @@ class SqliteSink:
             self._conn.executemany(self._touch_sql, touches)
         if inserts:
             self._conn.executemany(self._insert_sql, inserts)
+        if self._written is not None:
+            add = self._written.add
+            for key in seen:
+                add(key)
         return result
