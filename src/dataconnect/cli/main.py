@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from dataconnect import __version__
-from dataconnect.cli import admin, resources
+from dataconnect.cli import admin, files, resources
 from dataconnect.cli.common import app_context, guarded, out
 
 cli = typer.Typer(
@@ -23,6 +23,7 @@ cli.add_typer(admin.db, name="db")
 cli.add_typer(resources.tables, name="tables")
 cli.add_typer(resources.jobs, name="jobs")
 cli.add_typer(resources.groups, name="groups")
+cli.add_typer(files.files, name="files")
 cli.command("demo")(guarded(admin.demo))
 
 
