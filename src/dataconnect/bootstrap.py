@@ -83,11 +83,11 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
 def _sink_factory(engines: Engines) -> Callable[[Target, RowPlan], Sink]:
     """The import sink of the configured database."""
     if engines.dialect == "postgresql":
-        from dataconnect.store.import_postgres import PostgresSink
+        from dataconnect.imports.postgres_sink import PostgresSink
 
         schema = engines.data_schema
         assert schema is not None
         return lambda target, plan: PostgresSink(engines.data, schema, target, plan)
-    from dataconnect.store.import_sqlite import SqliteSink
+    from dataconnect.imports.sqlite_sink import SqliteSink
 
     return lambda target, plan: SqliteSink(engines.data, target, plan)

@@ -243,12 +243,8 @@ def parse_import_settings(
                 "merge, append or replace",
             )
         )
-    if (
-        table is not None
-        and table.kind is TableKind.SUPPLEMENTAL
-        and mode is SupplementalMode.MERGE
-    ):
-        if not table.primary_key:
+    if table is not None and table.kind is TableKind.SUPPLEMENTAL:
+        if mode is SupplementalMode.MERGE and not table.primary_key:
             problems.append(
                 Problem(
                     f"{where}.supplemental_mode",
@@ -262,7 +258,7 @@ def parse_import_settings(
                     Problem(
                         f"{where}.mapping",
                         "PRIMARY_KEY_NOT_MAPPED",
-                        f"a merge needs every primary-key field; {key} is not mapped",
+                        f"every primary-key field is needed; {key} is not mapped",
                     )
                 )
 

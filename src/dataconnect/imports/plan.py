@@ -64,6 +64,7 @@ class RowPlan:
     # (file column, converter, is a match key, value for an empty cell)
     _steps: list[tuple[int, Converter, bool, Any]] = field(default_factory=list)
     _derive_email: int | None = None  # position of EMAIL_ADDRESS_ when hashes are derived
+    _derived: list[str] = field(default_factory=list)  # columns kept from the email address
     _key_only: int = 0  # trailing values that are keys only (PET list keys), not PET columns
     _fn: ConvertFn | None = None  # the compiled convert
 
@@ -118,17 +119,22 @@ class RowPlan:
         lines += ["    except Bad as bad:", "        return bad.reason"]
         if self._derive_email is not None:
             email = names[self._derive_email]
+            formulas = {
+                "EMAIL_DOMAIN_": 'low.rpartition("@")[2]',
+                "EMAIL_MD5_HASH_": "md5(raw, usedforsecurity=False).hexdigest()",
+                "EMAIL_SHA256_HASH_": "sha256(raw).hexdigest()",
+            }
+            derived = [formulas[c] for c in self._derived]
+            targets = [f"d{i}" for i in range(len(derived))]
             lines += [
                 f"    if {email} is None:",
-                "        d0 = d1 = d2 = None",
+                f"        {' = '.join(targets)} = None",
                 "    else:",
                 f"        low = {email}.lower()",
                 "        raw = low.encode()",
-                '        d0 = low.rpartition("@")[2]',
-                "        d1 = md5(raw, usedforsecurity=False).hexdigest()",
-                "        d2 = sha256(raw).hexdigest()",
+                *(f"        {t} = {f}" for t, f in zip(targets, derived, strict=True)),
             ]
-            names += ["d0", "d1", "d2"]
+            names += targets
         written = names[: len(names) - self._key_only] if self._key_only else names
         key = [names[p] for p in self.key_positions]
         lines.append(f"    return {_tuple(written)}, {_tuple(key)}")
@@ -344,13 +350,13 @@ def build_plan(
         )
         plan.columns.append(name)
     mapped = set(plan.columns)
-    if (
-        target.kind is TableKind.PROFILE_LIST
-        and "EMAIL_ADDRESS_" in mapped
-        and not ({"EMAIL_DOMAIN_", "EMAIL_MD5_HASH_", "EMAIL_SHA256_HASH_"} & mapped)
-    ):
+    if target.kind is TableKind.PROFILE_LIST and "EMAIL_ADDRESS_" in mapped:
+        # Kept from the address: its domain, and the hashes the file does not bring itself.
         plan._derive_email = plan.columns.index("EMAIL_ADDRESS_")
-        plan.columns += ["EMAIL_DOMAIN_", "EMAIL_MD5_HASH_", "EMAIL_SHA256_HASH_"]
+        plan._derived = [
+            c for c in ("EMAIL_DOMAIN_", "EMAIL_MD5_HASH_", "EMAIL_SHA256_HASH_") if c not in mapped
+        ]
+        plan.columns += plan._derived
     for index, convert, _ in key_only:
         plan._steps.append((index, convert, True, None))
     if key_only:

@@ -65,6 +65,8 @@ class RecordReader:
             text = raw.decode(self._fmt.encoding)
         except UnicodeDecodeError:
             return None
+        if "\x00" in text:
+            return None  # no database keeps NUL in text: an encoding error for our purposes
         if text.endswith("\n"):
             text = text[:-2] if text.endswith("\r\n") else text[:-1]
         elif text.endswith("\r"):

@@ -35,7 +35,7 @@ class Target:
 
 
 class Sink(Protocol):
-    """Contract of both dialects (``store/import_sqlite.py``, ``store/import_postgres.py``).
+    """Contract of both dialects (``imports/sqlite_sink.py``, ``imports/postgres_sink.py``).
 
     ``begin`` opens the run's transaction (and, for ``replace``, empties the table inside it);
     ``write`` merges one batch and reports per-row rejects by index; ``commit`` writes the

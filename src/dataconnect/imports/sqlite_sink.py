@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from dataconnect.domain.imports import Reject
 from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
-from dataconnect.domain.tables import TableKind
+from dataconnect.domain.tables import FieldType, TableKind
 from dataconnect.imports.keyfilter import KeyFilter
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Target
@@ -28,6 +28,10 @@ IMPORT_CACHE_KIB = 65536
 def _adapt_datetime(value: datetime) -> str:
     # The text SQLAlchemy's SQLite DATETIME reads back; values are UTC.
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _as_stored(value: Any) -> Any:
+    return _adapt_datetime(value) if isinstance(value, datetime) else value
 
 
 sqlite3.register_adapter(datetime, _adapt_datetime)
@@ -71,6 +75,11 @@ class SqliteSink:
             f"WHERE {quote(self._rowkey)} = ?"
         )
         self._update_tail = (*([now_text] if self._stamp else []), target.job_run_id)
+        key_table = target.parent if table.kind is TableKind.PET and target.parent else table
+        self._time_keys = any(
+            (f := key_table.field(c)) is not None and f.type is FieldType.TIMESTAMP
+            for c in plan.key_columns
+        )
         self._touch_sql = (
             f"UPDATE {self._table} SET {quote(RUN_ID)} = ? WHERE {quote(self._rowkey)} = ?"
         )
@@ -151,6 +160,9 @@ class SqliteSink:
     # --- writing --------------------------------------------------------------------------
 
     def write(self, rows: list[Row]) -> BatchResult:
+        if self._time_keys:
+            # SQLite keeps timestamps as text: compare keys the way they are stored.
+            rows = [(v, tuple(_as_stored(x) for x in k)) for v, k in rows]
         if self._kind is TableKind.PET:
             return self._write_pet(rows)
         if self._kind is TableKind.SUPPLEMENTAL and not self._plan.key_columns:
@@ -180,11 +192,12 @@ class SqliteSink:
                 origin.append(index)
         existing = self._lookup(self._table, ["RIID_"], "RIID_", (k for _, k in by_riid))
         inner = self._apply(by_riid, existing, lambda values, key: (key[0], *values))
-        rejected = {origin[i] for i, _ in inner.rejects}
-        result.rejects += [(origin[i], reason) for i, reason in inner.rejects]
-        result.rejects.sort()
+        # A file row that found several profiles is refused once, with its first reason.
+        first: dict[int, Reject] = {}
+        for i, reason in inner.rejects:
+            first.setdefault(origin[i], reason)
+        result.rejects = sorted([*result.rejects, *first.items()])
         result.added, result.updated = inner.added, inner.updated
-        del rejected
         return result
 
     def _apply(
@@ -208,11 +221,12 @@ class SqliteSink:
             if key in seen or (matches and any(r == run for _, r in matches)):
                 result.rejects.append((index, Reject.DUPLICATE_KEY_IN_FILE))
                 continue
-            seen.add(key)
+            # Only written keys count as seen: a repeat of a refused row is judged on its own.
             if matches:
                 if append_only:
                     result.rejects.append((index, Reject.KEY_EXISTS))
-                elif plan.update_on_match is UpdateOnMatch.REPLACE_ALL:
+                    continue
+                if plan.update_on_match is UpdateOnMatch.REPLACE_ALL:
                     updates += [(*values, *self._update_tail, rowkey) for rowkey, _ in matches]
                     result.updated += 1
                 else:
@@ -222,6 +236,8 @@ class SqliteSink:
                 result.added += 1
             else:
                 result.rejects.append((index, Reject.NO_MATCHING_RECORD))
+                continue
+            seen.add(key)
         if updates:
             self._conn.executemany(self._update_sql, updates)
         if touches:

@@ -1,0 +1,348 @@
+"""The import sink for PostgreSQL: COPY each batch into a staging table, then merge set-wise.
+
+Everything happens in one transaction on one connection: the target table is locked against
+other writers (readers go on seeing the old rows), each batch is copied into a temporary table
+and merged with a few statements, and the run's marker row commits with the data.
+
+Rows this run wrote carry its id in ``_RUN_ID``, so a key seen twice in a file is found in the
+table itself; within one batch, repeated keys are set aside in Python before the copy, so the
+staging table holds each key once and every statement can join on the key alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Engine
+
+from dataconnect.domain.imports import Reject
+from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
+from dataconnect.domain.tables import FieldDef, FieldType, TableKind
+from dataconnect.imports.plan import RowPlan
+from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Target
+from dataconnect.store.data import RUN_ID, physical_name, quote
+
+# Temporary tables of the run's transaction (dropped at its end).
+STAGE = f"{quote('pg_temp')}.{quote('dc_import_stage')}"  # the batch: idx, values (, PET list key)
+PROFILE_STAGE = f"{quote('pg_temp')}.{quote('dc_import_pet_stage')}"  # PET: idx, RIID_, values
+IDX = quote("idx")  # a staged row's index in the batch
+RIID = quote("RIID_")
+
+
+def _pg_type(f: FieldDef) -> str:
+    """The staging column type: the same type the target column has (see ``data._column_type``)."""
+    return {
+        FieldType.TEXT: f"varchar({f.length})" if f.length else "text",
+        FieldType.INTEGER: "bigint",
+        FieldType.NUMBER: "double precision",
+        FieldType.DATE: "date",
+        FieldType.TIMESTAMP: "timestamptz",
+        FieldType.BOOLEAN: "boolean",
+    }[f.type]
+
+
+def _match(keys: Sequence[str], left: str = "t", right: str = "s") -> str:
+    return " AND ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in keys)
+
+
+class PostgresSink:
+    def __init__(self, engine: Engine, schema: str, target: Target, plan: RowPlan) -> None:
+        self._engine = engine
+        self._t = target
+        self._plan = plan
+        self._fairy: Any = None
+        self._conn: psycopg.Connection[Any] | None = None
+        self._written = False  # has this run written a row yet (else no duplicate can exist)
+        table = target.table
+        self._kind = table.kind
+        self._schema = quote(schema)
+        self._table = f"{self._schema}.{quote(physical_name(target.account_id, table.name))}"
+        self._markers = f"{self._schema}.{quote('import_markers')}"
+        self._stamp = (
+            [] if table.kind is TableKind.SUPPLEMENTAL else ["CREATED_DATE_", "MODIFIED_DATE_"]
+        )
+        written = self._written_columns = list(plan.written_columns)
+        # Rows are merged on a key; for a supplemental table only on its complete primary key:
+        # a key column the file does not feed is NULL in every row, and NULL matches nothing.
+        self._keyed = table.kind is not TableKind.SUPPLEMENTAL or (
+            bool(plan.key_columns) and len(plan.key_positions) == len(plan.key_columns)
+        )
+        # Staged per row: idx, the values, and for a PET the list key (in match order) after them.
+        names = list(written)
+        if table.kind is TableKind.PET:
+            names += plan.key_columns
+        types: list[FieldDef] = []
+        for name in names:
+            source = table if name in written else target.parent
+            assert source is not None
+            found = source.field(name)
+            assert found is not None, name
+            types.append(found)
+        self._stage_columns = [(n, _pg_type(f)) for n, f in zip(names, types, strict=True)]
+        self._with_key = table.kind is TableKind.PET
+        self._text_positions = [i for i, f in enumerate(types) if f.type is FieldType.TEXT]
+        self._insert_consts: tuple[Any, ...] = (
+            *([target.now] * len(self._stamp)),
+            target.job_run_id,
+            *plan.insert_extra.values(),
+        )
+        self._insert_const_columns = [*self._stamp, RUN_ID, *plan.insert_extra]
+        self._copy_sql = f"COPY {STAGE} ({', '.join([IDX, *(quote(n) for n in names)])}) FROM STDIN"
+        self._direct_copy_sql = (
+            f"COPY {self._table} ({', '.join(quote(c) for c in [*written, RUN_ID])}) FROM STDIN"
+        )
+
+    # --- transaction ----------------------------------------------------------------------
+
+    def begin(self) -> None:
+        self._fairy = self._engine.raw_connection()
+        conn: psycopg.Connection[Any] = self._fairy.driver_connection
+        self._conn = conn
+        try:
+            if conn.info.transaction_status is not TransactionStatus.IDLE:
+                conn.rollback()
+            conn.autocommit = False  # every statement below runs in the one transaction
+            # Timestamps given as text without an offset are UTC, whatever the server's zone.
+            conn.execute("SET LOCAL TimeZone = 'UTC'")
+            # A batch is a few thousand staged rows joined to a table that grows inside this
+            # transaction, with statistics that know nothing of it (nor of _RUN_ID): left to
+            # itself the planner may scan the whole table once per batch, or once per staged
+            # row. Every match key is indexed, so one index probe per staged row is always
+            # right: joins are nested loops, and EXISTS tests are per-row subplans (OFFSET 0).
+            for setting in ("enable_hashjoin", "enable_mergejoin", "jit"):
+                conn.execute(f"SET LOCAL {setting} = off")
+            # One writer per table at a time (a second run of it waits here); readers go on.
+            conn.execute(f"LOCK TABLE {self._table} IN SHARE ROW EXCLUSIVE MODE")
+            found = conn.execute(
+                f"SELECT 1 FROM {self._markers} WHERE job_run_id = %s",
+                (self._t.job_run_id,),
+            ).fetchone()
+            if found:
+                self.rollback()
+                raise AlreadyApplied
+            if self._kind is TableKind.SUPPLEMENTAL and (
+                self._plan.supplemental_mode is SupplementalMode.REPLACE
+            ):
+                # Inside the run's transaction: readers keep the old rows until the commit.
+                conn.execute(f"DELETE FROM {self._table}")
+            if not self._keyed:
+                return  # rows are copied straight into the table
+            columns = ", ".join(f"{quote(n)} {t}" for n, t in self._stage_columns)
+            conn.execute(
+                f"CREATE TEMP TABLE {STAGE} ({IDX} int NOT NULL, {columns}) ON COMMIT DROP"
+            )
+            if self._kind is TableKind.PET:
+                own = [
+                    f"{quote(n)} {t}" for n, t in self._stage_columns[: len(self._written_columns)]
+                ]
+                pet = ", ".join([f"{IDX} int NOT NULL", f"{RIID} bigint NOT NULL", *own])
+                conn.execute(f"CREATE TEMP TABLE {PROFILE_STAGE} ({pet}) ON COMMIT DROP")
+        except AlreadyApplied:
+            raise
+        except BaseException:
+            self.rollback()
+            raise
+
+    def commit(self) -> None:
+        assert self._conn is not None
+        try:
+            self._conn.execute(
+                f"INSERT INTO {self._markers} (job_run_id, account_id, applied_at) "
+                "VALUES (%s, %s, %s)",
+                (self._t.job_run_id, self._t.account_id, self._t.now),
+            )
+        except pg_errors.UniqueViolation:
+            self.rollback()
+            raise AlreadyApplied from None
+        self._conn.commit()
+        self._release()
+
+    def rollback(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.rollback()
+        except psycopg.Error:
+            # A broken connection: the server rolls back; the pool must not reuse it.
+            self._fairy.invalidate()
+        self._release()
+
+    def _release(self) -> None:
+        self._fairy.close()
+        self._conn = self._fairy = None
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self, rows: list[Row]) -> BatchResult:
+        conn = self._conn
+        assert conn is not None, "write() before begin()"
+        result = BatchResult()
+        if not rows:
+            return result
+        with_key = self._with_key
+        text = self._text_positions
+        # Repeated keys in the batch: only each key's first row is staged; the later ones
+        # share its fate when it was refused, and are duplicates when it was written.
+        keyed = self._keyed
+        first: dict[tuple[Any, ...], int] = {}
+        later: list[tuple[int, int]] = []  # (index, index of the key's first row)
+        staged: list[tuple[Any, ...]] = []
+        for index, (values, key) in enumerate(rows):
+            row = (*values, *key) if with_key else values
+            if any(row[p] is not None and "\x00" in row[p] for p in text):
+                # PostgreSQL text cannot hold NUL characters (SQLite's can).
+                result.rejects.append((index, Reject.INVALID_ENCODING))
+                continue
+            if keyed:
+                seen = first.get(key)
+                if seen is not None:
+                    later.append((index, seen))
+                    continue
+                first[key] = index
+            staged.append((index, *row))
+
+        if not keyed:
+            # No complete key: every row is new; copied straight into the table.
+            run = self._t.job_run_id
+            with conn.cursor() as cur, cur.copy(self._direct_copy_sql) as copy:
+                for row in staged:
+                    copy.write_row((*row[1:], run))
+            result.added = len(staged)
+            return result
+
+        conn.execute(f"TRUNCATE {STAGE}")
+        with conn.cursor() as cur, cur.copy(self._copy_sql) as copy:
+            for row in staged:
+                copy.write_row(row)
+        refused: dict[int, Reject] = {}
+        if self._kind is TableKind.PET:
+            added, updated = self._merge_pet(conn, refused)
+        else:
+            added, updated = self._merge(
+                conn, STAGE, self._plan.key_columns, self._written_columns, refused, per_row=True
+            )
+        for index, seen in later:
+            result.rejects.append((index, refused.get(seen, Reject.DUPLICATE_KEY_IN_FILE)))
+        result.rejects += refused.items()
+        result.rejects.sort()
+        result.added, result.updated = added, updated
+        return result
+
+    def _merge_pet(
+        self, conn: psycopg.Connection[Any], refused: dict[int, Reject]
+    ) -> tuple[int, int]:
+        parent = self._t.parent
+        assert parent is not None
+        list_table = f"{self._schema}.{quote(physical_name(self._t.account_id, parent.name))}"
+        written = [quote(c) for c in self._written_columns]
+        into = ", ".join([IDX, RIID, *written])
+        picked = ", ".join([f"s.{IDX}", f"l.{RIID}", *(f"s.{c}" for c in written)])
+        conn.execute(f"TRUNCATE {PROFILE_STAGE}")
+        # One PET row per matching profile; batch rows that match no profile are refused.
+        unmatched = conn.execute(
+            f"WITH m AS (INSERT INTO {PROFILE_STAGE} ({into}) "
+            f"SELECT {picked} FROM {STAGE} s JOIN {list_table} l "
+            f"ON {_match(self._plan.key_columns, 'l', 's')} RETURNING {IDX}) "
+            f"SELECT s.{IDX} FROM {STAGE} s WHERE s.{IDX} NOT IN (SELECT {IDX} FROM m)"
+        ).fetchall()
+        for (index,) in unmatched:
+            refused[index] = Reject.NO_MATCHING_PROFILE
+        return self._merge(
+            conn, PROFILE_STAGE, ["RIID_"], self._written_columns, refused, per_row=False, pet=True
+        )
+
+    def _merge(
+        self,
+        conn: psycopg.Connection[Any],
+        stage: str,
+        keys: Sequence[str],
+        written: Sequence[str],
+        refused: dict[int, Reject],
+        *,
+        per_row: bool,
+        pet: bool = False,
+    ) -> tuple[int, int]:
+        """Merge ``stage`` (each key once) into the target; returns (added, updated).
+
+        ``per_row``: an update counts once per staged row however many target rows it changed
+        (a list key may match several profiles); otherwise once per target row (PET rows).
+        """
+        plan, run, table = self._plan, self._t.job_run_id, self._table
+        match = _match(keys)
+
+        def exists(condition: str = "") -> str:
+            # OFFSET 0 keeps it a per-row subplan: one index probe per staged row.
+            return f"EXISTS (SELECT 1 FROM {table} t WHERE {match}{condition} OFFSET 0)"
+
+        def refuse(sql: str, params: Sequence[Any], reason: Reject) -> None:
+            for (index,) in conn.execute(sql, params).fetchall():
+                refused.setdefault(index, reason)
+
+        if self._written:
+            # A key this run already wrote (in an earlier batch).
+            refuse(
+                f"DELETE FROM {stage} s WHERE {exists(f' AND t.{quote(RUN_ID)} = %s')} "
+                f"RETURNING s.{IDX}",
+                (run,),
+                Reject.DUPLICATE_KEY_IN_FILE,
+            )
+        append_only = (
+            self._kind is TableKind.SUPPLEMENTAL
+            and plan.supplemental_mode is SupplementalMode.APPEND
+        )
+        updated = 0
+        if append_only:
+            refuse(
+                f"DELETE FROM {stage} s WHERE {exists()} RETURNING s.{IDX}",
+                (),
+                Reject.KEY_EXISTS,
+            )
+        elif plan.update_on_match is UpdateOnMatch.REPLACE_ALL:
+            sets = [f"{quote(c)} = s.{quote(c)}" for c in written]
+            params: list[Any] = []
+            if self._stamp:
+                sets.append(f"{quote('MODIFIED_DATE_')} = %s")
+                params.append(self._t.now)
+            sets.append(f"{quote(RUN_ID)} = %s")
+            params.append(run)
+            changed = conn.execute(
+                f"UPDATE {table} t SET {', '.join(sets)} FROM {stage} s "
+                f"WHERE {match} RETURNING s.{IDX}",
+                params,
+            ).fetchall()
+            updated = len({i for (i,) in changed}) if per_row else len(changed)
+            self._written = self._written or bool(changed)
+        else:
+            touched = conn.execute(
+                f"UPDATE {table} t SET {quote(RUN_ID)} = %s FROM {stage} s WHERE {match}",
+                (run,),
+            )
+            self._written = self._written or touched.rowcount > 0
+
+        added = 0
+        missing = f"NOT {exists()}"
+        if plan.insert_on_no_match or self._kind is TableKind.SUPPLEMENTAL:
+            own = ["RIID_", *written] if pet else list(written)
+            columns = ", ".join(quote(c) for c in [*own, *self._insert_const_columns])
+            values = ", ".join(
+                [*(f"s.{quote(c)}" for c in own), *("%s" for _ in self._insert_consts)]
+            )
+            order = f"s.{IDX}, s.{RIID}" if pet else f"s.{IDX}"
+            inserted = conn.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {values} FROM {stage} s "
+                f"WHERE {missing} ORDER BY {order}",
+                self._insert_consts,
+            )
+            added = max(inserted.rowcount, 0)
+            self._written = self._written or added > 0
+        else:
+            refuse(
+                f"SELECT s.{IDX} FROM {stage} s WHERE {missing}",
+                (),
+                Reject.NO_MATCHING_RECORD,
+            )
+        return added, updated
