@@ -234,7 +234,7 @@ class _Run:
         with self.files.open_read(account_id, "upload", count_name) as f:
             text = f.read(100).decode("ascii", errors="replace").strip()
         if not text.isdigit():
-            raise _Failed(RunFailure.COUNT_MISMATCH, f"{count_name} does not hold a number")
+            raise _Failed(RunFailure.COUNT_FILE_INVALID, f"{count_name} does not hold a number")
         return int(text)
 
     def _plan(self, reader: RecordReader, first: Record | None) -> RowPlan:
@@ -247,7 +247,7 @@ class _Run:
             self._header_raw = fmt.delimiter.join(reader.header)
         else:
             width = reader.expected_columns or 0
-            wanted = max(int(c) for c, _ in self.settings.mapping)
+            wanted = max(int(c) for c, field in self.settings.mapping if field)
             if first is not None and first.fields is not None and wanted > width:
                 raise _Failed(
                     RunFailure.MAPPED_COLUMN_MISSING,

@@ -304,7 +304,9 @@ def build_plan(
     positions: dict[str, int] = {}
     if header is not None:
         upper = {name.strip().upper(): i for i, name in reversed(list(enumerate(header)))}
-        for column, _ in settings.mapping:
+        for column, name in settings.mapping:
+            if name is None:
+                continue  # an ignored column may be absent
             if column.upper() not in upper:
                 raise PlanError(
                     RunFailure.MAPPED_COLUMN_MISSING,
@@ -312,7 +314,7 @@ def build_plan(
                 )
             positions[column] = upper[column.upper()]
     else:
-        positions = {column: int(column) - 1 for column, _ in settings.mapping}
+        positions = {column: int(column) - 1 for column, name in settings.mapping if name}
 
     match = list(settings.match.columns)
     if target.kind is TableKind.SUPPLEMENTAL:
