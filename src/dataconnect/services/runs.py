@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from dataconnect.domain import jobs as job_rules
 from dataconnect.domain.accounts import Caller
+from dataconnect.domain.imports import RunFailure
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.runs import JobRun, JobRunState, Trigger
 from dataconnect.errors import NotFound, Problem, ValidationFailed
@@ -97,7 +98,9 @@ class RunService:
             except Exception as exc:  # a bug or the database went away: the run still ends
                 log.exception("job run %s crashed", run_id)
                 outcome = ImportOutcome(
-                    state="failed", error_code="INTERNAL_ERROR", error_message=str(exc)[:500]
+                    state="failed",
+                    error_code=RunFailure.INTERNAL_ERROR.value,
+                    error_message=str(exc)[:500],
                 )
         return self._finish(account_id, run_id, outcome, actor)
 

@@ -154,7 +154,3 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
             continue
         out[k] = v.isoformat() if isinstance(v, datetime | date) else v
     return out
-
-
-def names_of(tables: Sequence[TableDef]) -> set[str]:
-    return {t.name for t in tables}
