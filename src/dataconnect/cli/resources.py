@@ -424,7 +424,11 @@ def _follow(app: App, run: JobRun, *, quiet: bool) -> JobRun:
         daemon=True,
     )
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=err, disable=quiet
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        disable=quiet,
+        transient=True,
     ) as bar:
         task = bar.add_task(f"{run.job_name}: starting")
         worker.start()
