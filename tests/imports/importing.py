@@ -108,6 +108,7 @@ def direct(
     stop: StopToken | None = None,
     batch_rows: int = 5000,
     progress: Callable[[int], None] = lambda rows: None,
+    fork_from_bytes: int | None = None,
 ) -> ImportOutcome:
     """``run_import`` called directly (no job run record), with our batch size and stop token."""
     app = env.app
@@ -124,6 +125,7 @@ def direct(
         stop=stop or threading.Event(),
         progress=progress,
         batch_rows=batch_rows,
+        **({} if fork_from_bytes is None else {"fork_from_bytes": fork_from_bytes}),
     )
 
 

@@ -7,10 +7,8 @@ batches the stop token is read, so a stop takes effect within one batch (a few m
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Protocol
 from zoneinfo import ZoneInfo
@@ -20,12 +18,20 @@ from dataconnect.domain.imports import DELETE_FILE_ON, Reject, RunFailure, rejec
 from dataconnect.domain.jobs import Job
 from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.files.server import FileServer
+from dataconnect.imports.batches import (
+    WAITING,
+    Batch,
+    ForkedBatches,
+    ThreadBatches,
+    can_fork,
+)
 from dataconnect.imports.plan import PlanError, RowPlan, build_plan
 from dataconnect.imports.reader import Record, RecordReader
-from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Sink, Target
+from dataconnect.imports.sink import AlreadyApplied, BatchResult, Sink, Target
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 5000
+FORK_FROM_BYTES = 8 << 20  # below this a reader process costs more than it saves
 REJECT_COLUMN = "REJECT_REASON"
 
 
@@ -73,6 +79,7 @@ def run_import(
     stop: StopToken,
     progress: Callable[[int], None] = lambda rows: None,
     batch_rows: int = BATCH_ROWS,
+    fork_from_bytes: int = FORK_FROM_BYTES,
 ) -> ImportOutcome:
     settings = job.import_settings
     if settings is None:
@@ -91,6 +98,7 @@ def run_import(
     run = _Run(
         job, target, parent, job_run_id, zone, files, open_sink, now, stop, progress, batch_rows
     )
+    run.forked = can_fork() and files.size(account_id, "upload", name) >= fork_from_bytes
     try:
         outcome = run.execute(name)
     finally:
@@ -145,6 +153,7 @@ class _Run:
         self.run_id, self.zone, self.files = job_run_id, zone, files
         self.open_sink, self.now, self.stop, self.progress = open_sink, now, stop, progress
         self.batch_rows = batch_rows
+        self.forked = False
         self.processed = self.added = self.updated = self.rejected = 0
         self.outcome_state: tuple[str, RunFailure | None] = ("failed", None)
         self._rejects: IO[bytes] | None = None
@@ -261,85 +270,27 @@ class _Run:
     def _load(
         self, first: Record | None, records: Iterator[Record], plan: RowPlan, sink: Sink
     ) -> None:
-        """Read and check rows in a second thread while this one writes the previous batch.
+        """Read and check rows beside this thread, which writes the previous batch meanwhile.
 
-        SQLite and psycopg release the GIL while the database works, so parsing the next batch
-        overlaps with storing this one. The stop token is read at least every 0.2 s.
+        Large files are read by a forked process (see ``batches``); small ones by a thread,
+        sparing the process start-up. Either way the stop token is read at least every 0.2 s.
         """
-        batches: queue.Queue[_Batch | BaseException | None] = queue.Queue(maxsize=3)
-        quit_reading = threading.Event()
         stream = records if first is None else _chain(first, records)
-        reader = threading.Thread(
-            target=self._produce,
-            args=(stream, plan, batches, quit_reading),
-            name="dc-import-reader",
-            daemon=True,
-        )
-        reader.start()
-        try:
+        kind = ForkedBatches if self.forked else ThreadBatches
+        with kind(stream, plan, self.batch_rows) as source:
             while True:
-                try:
-                    item = batches.get(timeout=0.2)
-                except queue.Empty:
+                item = source.next(timeout=0.2)
+                if item is WAITING:
                     if self.stop.is_set():
-                        raise _Stopped from None
+                        raise _Stopped
                     continue
                 if item is None:
                     return
-                if isinstance(item, BaseException):
-                    raise item
                 if self.stop.is_set():
                     raise _Stopped
                 self._store(item, sink)
-        finally:
-            quit_reading.set()
-            reader.join(timeout=10)
 
-    def _produce(
-        self,
-        stream: Iterator[Record],
-        plan: RowPlan,
-        batches: queue.Queue[_Batch | BaseException | None],
-        quit_reading: threading.Event,
-    ) -> None:
-        def put(item: _Batch | BaseException | None) -> bool:
-            while not quit_reading.is_set():
-                try:
-                    batches.put(item, timeout=0.1)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        try:
-            convert = plan.compiled()
-            size = self.batch_rows
-            batch = _Batch()
-            number = 0
-            for record in stream:
-                number += 1
-                if record.fields is None:
-                    assert record.reason is not None
-                    batch.early.append((number, record.raw, record.reason))
-                else:
-                    converted = convert(record.fields)
-                    if isinstance(converted, Reject):
-                        batch.early.append((number, record.raw, converted))
-                    else:
-                        batch.rows.append(converted)
-                        batch.raws.append((number, record.raw))
-                if len(batch.rows) >= size or len(batch.early) >= size:
-                    batch.processed = number
-                    if not put(batch):
-                        return
-                    batch = _Batch()
-            batch.processed = number
-            if put(batch):
-                put(None)
-        except BaseException as exc:  # handed to the writing thread, which raises it
-            put(exc)
-
-    def _store(self, batch: _Batch, sink: Sink) -> None:
+    def _store(self, batch: Batch, sink: Sink) -> None:
         result = sink.write(batch.rows) if batch.rows else BatchResult()
         self.added += result.added
         self.updated += result.updated
@@ -382,14 +333,6 @@ class _Run:
 
 class _Discard(Exception):
     pass
-
-
-@dataclass(slots=True)
-class _Batch:
-    rows: list[Row] = field(default_factory=list)
-    raws: list[tuple[int, str]] = field(default_factory=list)  # (record number, text)
-    early: list[tuple[int, str, Reject]] = field(default_factory=list)  # rejected before the sink
-    processed: int = 0  # records read up to the end of this batch
 
 
 def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:

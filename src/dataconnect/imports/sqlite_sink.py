@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 from dataconnect.domain.imports import Reject
 from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import FieldType, TableKind
-from dataconnect.imports.keyfilter import KeyFilter
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Target
 from dataconnect.store.data import ROW_ID, RUN_ID, physical_name, quote
@@ -44,7 +43,8 @@ class SqliteSink:
         self._t = target
         self._plan = plan
         self._conn: Any = None
-        self._written: KeyFilter | None = None
+        self._fast = False
+        self._seen_sql = ""
         self._fairy: Any = None
         table = target.table
         self._table = quote(physical_name(target.account_id, table.name))
@@ -103,8 +103,20 @@ class SqliteSink:
             # Inside the run's transaction: readers keep the old table until the commit.
             self._conn.execute(f"DELETE FROM {self._table}")
         empty = self._conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})").fetchone()
-        # An empty target only holds what this run writes: a filter of those keys spares lookups.
-        self._written = KeyFilter() if empty[0] else None
+        keys = self._plan.key_columns
+        self._fast = bool(empty[0]) and self._kind is not TableKind.PET and bool(keys)
+        if self._fast:
+            # An empty target holds only what this run writes. A temporary key table, filled by
+            # SQLite itself, tells whether a batch repeats any key; if not, the batch is inserted
+            # with no lookup and no per-row Python work (the GIL stays with the reader thread).
+            self._conn.execute("DROP TABLE IF EXISTS temp.dc_run_keys")
+            names = ", ".join(f"k{i}" for i in range(len(keys)))
+            self._conn.execute(
+                f"CREATE TEMP TABLE dc_run_keys ({names}, PRIMARY KEY ({names})) WITHOUT ROWID"
+            )
+            self._seen_sql = (
+                f"INSERT OR IGNORE INTO temp.dc_run_keys VALUES ({', '.join('?' for _ in keys)})"
+            )
 
     def commit(self) -> None:
         try:
@@ -135,10 +147,6 @@ class SqliteSink:
         self, table: str, key_columns: Sequence[str], rowkey: str, keys: Iterable[tuple[Any, ...]]
     ) -> dict[tuple[Any, ...], list[tuple[int, int | None]]]:
         """Existing rows by key → [(row key, run id)], matching every key column (AND)."""
-        written = self._written if table == self._table else None
-        if written is not None:
-            # Keys the run never wrote cannot be in a table that was empty when it began.
-            keys = [k for k in keys if written.may_contain(k)]
         wanted = list(dict.fromkeys(keys))
         first = quote(key_columns[0])
         selected = ", ".join(quote(c) for c in key_columns)
@@ -168,6 +176,13 @@ class SqliteSink:
         if self._kind is TableKind.SUPPLEMENTAL and not self._plan.key_columns:
             self._conn.executemany(self._insert_sql, [v + self._insert_tail for v, _ in rows])
             return BatchResult(added=len(rows))
+        if self._fast:
+            keys = [k for _, k in rows]
+            before = self._conn.total_changes
+            self._conn.executemany(self._seen_sql, keys)
+            if self._conn.total_changes - before == len(keys):  # every key is new to this run
+                self._conn.executemany(self._insert_sql, [v + self._insert_tail for v, _ in rows])
+                return BatchResult(added=len(rows))
         existing = self._lookup(
             self._table, self._plan.key_columns, self._rowkey, (k for _, k in rows)
         )
@@ -244,8 +259,4 @@ class SqliteSink:
             self._conn.executemany(self._touch_sql, touches)
         if inserts:
             self._conn.executemany(self._insert_sql, inserts)
-        if self._written is not None:
-            add = self._written.add
-            for key in seen:
-                add(key)
         return result

@@ -1,0 +1,170 @@
+"""Batches of checked rows, produced beside the writer: in a thread or in a forked process.
+
+The drivers drop the GIL for every row they store and must take it back before the next one; a
+reader *thread* holds it meanwhile, so the two end up taking turns. For large files the reader
+is a forked process, which runs truly beside the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any
+
+from dataconnect.domain.imports import Reject
+from dataconnect.imports.plan import RowPlan
+from dataconnect.imports.reader import Record
+from dataconnect.imports.sink import Row
+
+WAITING = object()  # nothing arrived within the timeout: the caller checks its stop token
+
+
+@dataclass(slots=True)
+class Batch:
+    rows: list[Row] = field(default_factory=list)
+    raws: list[tuple[int, str]] = field(default_factory=list)  # (record number, text)
+    early: list[tuple[int, str, Reject]] = field(default_factory=list)  # refused before the sink
+    processed: int = 0  # records read up to the end of this batch
+
+
+def batches(stream: Iterator[Record], plan: RowPlan, size: int) -> Iterator[Batch]:
+    """Check every record; cut batches of ``size`` rows (or refusals), then a last one."""
+    convert = plan.compiled()
+    batch = Batch()
+    number = 0
+    for record in stream:
+        number += 1
+        if record.fields is None:
+            assert record.reason is not None
+            batch.early.append((number, record.raw, record.reason))
+        else:
+            converted = convert(record.fields)
+            if isinstance(converted, Reject):
+                batch.early.append((number, record.raw, converted))
+            else:
+                batch.rows.append(converted)
+                batch.raws.append((number, record.raw))
+        if len(batch.rows) >= size or len(batch.early) >= size:
+            batch.processed = number
+            yield batch
+            batch = Batch()
+    batch.processed = number
+    yield batch
+
+
+def can_fork() -> bool:
+    return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
+
+
+class ThreadBatches:
+    def __init__(self, stream: Iterator[Record], plan: RowPlan, size: int) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=3)
+        self._quit = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(stream, plan, size), name="dc-import-reader", daemon=True
+        )
+
+    def __enter__(self) -> ThreadBatches:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._quit.set()
+        self._thread.join(timeout=10)
+
+    def _put(self, item: Any) -> bool:
+        while not self._quit.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self, stream: Iterator[Record], plan: RowPlan, size: int) -> None:
+        try:
+            for batch in batches(stream, plan, size):
+                if not self._put(batch):
+                    return
+            self._put(None)
+        except BaseException as exc:  # raised again in the writing thread
+            self._put(exc)
+
+    def next(self, timeout: float) -> Any:
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return WAITING
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+
+class ForkedBatches:
+    """A forked child continues the record stream (it inherits the open file and the reader's
+    state) and sends pickled batches through a pipe. If this process stops reading or dies, the
+    child's next send fails and it exits; it never touches a database connection."""
+
+    def __init__(self, stream: Iterator[Record], plan: RowPlan, size: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._recv, self._send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_child,
+            args=(stream, plan, size, self._send, self._recv),
+            name="dc-import-reader",
+            daemon=True,
+        )
+
+    def __enter__(self) -> ForkedBatches:
+        self._process.start()
+        self._send.close()  # only the child writes
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._recv.close()
+        self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=5)
+
+    def next(self, timeout: float) -> Any:
+        if not self._recv.poll(timeout):
+            return WAITING
+        try:
+            item = self._recv.recv()
+        except EOFError:
+            raise RuntimeError("the reader process ended before the end of the file") from None
+        if isinstance(item, str):
+            raise RuntimeError(f"the reader process failed: {item}")
+        return item
+
+
+def _child(
+    stream: Iterator[Record], plan: RowPlan, size: int, send: Connection, inherited: Connection
+) -> None:
+    # Without the parent's read end, a send fails as soon as the parent closes or dies.
+    inherited.close()
+    code = 0
+    try:
+        for batch in batches(stream, plan, size):
+            send.send(batch)
+        send.send(None)
+    except (BrokenPipeError, EOFError, ConnectionResetError):
+        code = 1  # the writer went away (stopped, failed or killed): nothing left to do
+    except BaseException as exc:
+        code = 1
+        with contextlib.suppress(OSError):
+            send.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        # No interpreter clean-up: it could run finalizers of the parent's objects (pools).
+        os._exit(code)
