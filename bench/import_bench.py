@@ -202,27 +202,32 @@ def _mapped_rows(path: Path):  # type: ignore[no-untyped-def]
         yield from reader
 
 
+def _executemany_file(conn, sql: str, path: Path) -> int:  # type: ignore[no-untyped-def]
+    """The plain SQLite path: csv rows in batches of 10,000, one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    count = 0
+    batch = []
+    for row in _mapped_rows(path):
+        batch.append(row)
+        if len(batch) == 10_000:
+            conn.executemany(sql, batch)
+            count += len(batch)
+            batch.clear()
+    conn.executemany(sql, batch)
+    count += len(batch)
+    conn.execute("COMMIT")
+    return count
+
+
 def _raw_insert(app, table: str, path: Path) -> int:  # type: ignore[no-untyped-def]
     cols = [MAPPING[c] for c in COLUMNS]
     engines = app.engines
     if engines.dialect == "sqlite":
         conn = engines.data.raw_connection().driver_connection
-        conn.execute("BEGIN IMMEDIATE")
         quoted = ", ".join(f'"{c}"' for c in cols)
         marks = ", ".join("?" * len(cols))
         sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})'
-        count = 0
-        batch = []
-        for row in _mapped_rows(path):
-            batch.append(row)
-            if len(batch) == 10_000:
-                conn.executemany(sql, batch)
-                count += len(batch)
-                batch.clear()
-        conn.executemany(sql, batch)
-        count += len(batch)
-        conn.execute("COMMIT")
-        return count
+        return _executemany_file(conn, sql, path)
     conn = engines.data.raw_connection().driver_connection
     schema = engines.data_schema
     with conn.cursor() as cur:
@@ -249,24 +254,12 @@ def _raw_upsert(app, table: str, path: Path) -> int:  # type: ignore[no-untyped-
     conn = engines.data.raw_connection().driver_connection
     if engines.dialect == "sqlite":
         conn.execute(f'CREATE UNIQUE INDEX "uq_{table}_cust" ON "{table}" ("CUSTOMER_ID_")')
-        conn.execute("BEGIN IMMEDIATE")
         marks = ", ".join("?" * len(cols))
         sql = (
             f'INSERT INTO "{table}" ({quoted}) VALUES ({marks}) '
             f'ON CONFLICT ("CUSTOMER_ID_") DO UPDATE SET {sets}'
         )
-        count = 0
-        batch = []
-        for row in _mapped_rows(path):
-            batch.append(row)
-            if len(batch) == 10_000:
-                conn.executemany(sql, batch)
-                count += len(batch)
-                batch.clear()
-        conn.executemany(sql, batch)
-        count += len(batch)
-        conn.execute("COMMIT")
-        return count
+        return _executemany_file(conn, sql, path)
     schema = engines.data_schema
     with conn.cursor() as cur:
         cur.execute(

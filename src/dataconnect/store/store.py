@@ -290,9 +290,6 @@ class Tx(RunQueries):
         )
         return records.job(row, row["group_id"]) if row else None
 
-    def jobs_using_table(self, account_id: int, table_name: str) -> list[Job]:
-        return [j for j in self.jobs(account_id) if j.target_table == table_name]
-
     def job_running(self, job_id: int) -> bool:
         return self._exists(
             select(s.job_runs.c.id).where(
