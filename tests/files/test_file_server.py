@@ -339,9 +339,22 @@ def test_archive_copies_the_upload_under_a_prefixed_name(fs: FileServer) -> None
     ]
 
 
-def test_archive_of_a_missing_file_is_not_found_and_writes_nothing(fs: FileServer) -> None:
+def test_archive_with_move_renames_the_upload_into_the_archive(fs: FileServer) -> None:
+    _put(fs, "customers_20260115.csv", b"id\n1\n")
+
+    archived = fs.archive(A, "customers_20260115.csv", prefix="42", move=True)
+
+    assert archived == "42_customers_20260115.csv"
+    assert _everything(fs) == ["a1/archive/42_customers_20260115.csv"]
+    assert _read(fs, "archive", archived) == b"id\n1\n"
+
+
+@pytest.mark.parametrize("move", [False, True])
+def test_archive_of_a_missing_file_is_not_found_and_writes_nothing(
+    fs: FileServer, move: bool
+) -> None:
     with pytest.raises(NotFound) as caught:
-        fs.archive(A, "missing.csv", prefix="1")
+        fs.archive(A, "missing.csv", prefix="1", move=move)
 
     assert caught.value.code == "FILE_NOT_FOUND"
     assert fs.list(A, "archive") == []

@@ -61,6 +61,12 @@ def test_blank_lines_are_skipped_but_counted_in_line_numbers() -> None:
     assert records == [(5, "1,Ann", ["1", "Ann"], None), (8, "2,Bob", ["2", "Bob"], None)]
 
 
+def test_blank_lines_of_a_one_column_file_are_skipped_too() -> None:
+    header, records = read(b"id\n1\n   \n\t\n2\n")
+    assert header == ["id"]
+    assert records == [(2, "1", ["1"], None), (5, "2", ["2"], None)]
+
+
 def test_a_line_of_empty_values_is_a_record_not_a_blank_line() -> None:
     assert good(b"id,name\n,\n") == [["", ""]]
 

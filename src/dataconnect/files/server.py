@@ -213,10 +213,20 @@ class FileServer:
         except FileNotFoundError:
             raise _missing(folder, name) from None
 
-    def archive(self, account_id: int, name: str, prefix: str) -> str:
-        """Copy ``upload/<name>`` to ``archive/<prefix>_<name>``; returns the archived name."""
-        self.path(account_id, UPLOAD, name)  # the name is checked before it is used
+    def archive(self, account_id: int, name: str, prefix: str, *, move: bool = False) -> str:
+        """Copy ``upload/<name>`` to ``archive/<prefix>_<name>`` (or move it there, when the
+        upload is to go anyway: a rename, not a second copy of a large file); returns the
+        archived name."""
+        source_path = self.path(account_id, UPLOAD, name)  # the name is checked before use
         archived = archive_name(prefix, name)
+        if move:
+            target = self.path(account_id, ARCHIVE, archived)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(source_path, target)
+            except FileNotFoundError:
+                raise _missing(UPLOAD, name) from None
+            return archived
         with (
             self.open_read(account_id, UPLOAD, name) as source,
             self.writer(account_id, ARCHIVE, archived) as copy,

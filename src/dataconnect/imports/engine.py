@@ -123,8 +123,9 @@ def _file_lifecycle(
     """Archive a copy; remove on success; on failure only when a rerun cannot help."""
     outcome, failure = state
     try:
-        files.archive(account_id, name, prefix=str(run_id))
-        if outcome == "succeeded" or (outcome == "failed" and failure in DELETE_FILE_ON):
+        remove = outcome == "succeeded" or (outcome == "failed" and failure in DELETE_FILE_ON)
+        files.archive(account_id, name, prefix=str(run_id), move=remove)
+        if remove:
             files.delete(account_id, "upload", name)
             if count_file:
                 files.delete(account_id, "upload", f"{name}.cnt")

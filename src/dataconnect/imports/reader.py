@@ -88,12 +88,34 @@ class RecordReader:
 
     def __iter__(self) -> Iterator[Record]:
         source = self._lines()
+        encoding, delim, quote = self._fmt.encoding, self._delim, self._quote
         while (item := self._next_line(source)) is not None:
             number, raw = item
-            self.lines_read = max(self.lines_read, number)
-            text = self._decode(raw)
+            if number > self.lines_read:
+                self.lines_read = number
+            # The common line (decodes, no NUL, no qualifier, the right width) takes no detours.
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                text = None
+            if text is not None and "\x00" not in text:
+                if text.endswith("\n"):
+                    text = text[:-2] if text.endswith("\r\n") else text[:-1]
+                elif text.endswith("\r"):
+                    text = text[:-1]
+                if (
+                    (quote is None or quote not in text)
+                    and self.expected_columns is not None
+                    and text
+                ):
+                    fields = text.split(delim)
+                    if len(fields) == self.expected_columns and (len(fields) > 1 or text.strip()):
+                        yield Record(number, text, fields)
+                        continue
+            else:
+                text = None
             if text is None:
-                shown = raw.decode(self._fmt.encoding, errors="replace").rstrip("\r\n")
+                shown = raw.decode(encoding, errors="replace").rstrip("\r\n")
                 yield Record(number, shown, None, Reject.INVALID_ENCODING)
                 continue
             if not text.strip():

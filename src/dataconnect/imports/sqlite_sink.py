@@ -6,6 +6,7 @@ table itself and memory stays flat whatever the file size.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -27,6 +28,18 @@ IMPORT_CACHE_KIB = 65536
 def _adapt_datetime(value: datetime) -> str:
     # The text SQLAlchemy's SQLite DATETIME reads back; values are UTC.
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+_SAFE_TEXT = re.compile(r"[0-9A-Za-z :._-]*")
+
+
+def _literal(value: object) -> str:
+    """An SQL literal for one of the run's own constants (ids, timestamps, permission codes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and _SAFE_TEXT.fullmatch(value):
+        return f"'{value}'"
+    raise ValueError(f"not a run constant: {value!r}")
 
 
 def _as_stored(value: Any) -> Any:
@@ -57,31 +70,36 @@ class SqliteSink:
         insert_cols = list(written)
         if table.kind is TableKind.PET:
             insert_cols = ["RIID_", *written]
-        extra = list(plan.insert_extra)
-        cols = [*insert_cols, *self._stamp, RUN_ID, *extra]
+        # Values the same for every row of the run are written into the statements as literals
+        # (checked by ``_literal``): binding them again for each row costs a fifth of the insert.
+        now_text = _adapt_datetime(target.now)
+        constants = {
+            **dict.fromkeys(self._stamp, now_text),
+            RUN_ID: target.job_run_id,
+            **plan.insert_extra,
+        }
+        cols = [*insert_cols, *constants]
+        values = [*("?" for _ in insert_cols), *(_literal(v) for v in constants.values())]
         self._insert_sql = (
             f"INSERT INTO {self._table} ({', '.join(quote(c) for c in cols)}) "
-            f"VALUES ({', '.join('?' for _ in cols)})"
+            f"VALUES ({', '.join(values)})"
         )
-        now_text = _adapt_datetime(target.now)  # formatted once, not once per row
-        self._insert_tail = (
-            *([now_text] * len(self._stamp)),
-            target.job_run_id,
-            *plan.insert_extra.values(),
-        )
-        sets = [*written, *(["MODIFIED_DATE_"] if self._stamp else []), RUN_ID]
+        run_literal = _literal(target.job_run_id)
+        sets = [f"{quote(c)} = ?" for c in written]
+        if self._stamp:
+            sets.append(f"{quote('MODIFIED_DATE_')} = {_literal(now_text)}")
+        sets.append(f"{quote(RUN_ID)} = {run_literal}")
         self._update_sql = (
-            f"UPDATE {self._table} SET {', '.join(f'{quote(c)} = ?' for c in sets)} "
-            f"WHERE {quote(self._rowkey)} = ?"
+            f"UPDATE {self._table} SET {', '.join(sets)} WHERE {quote(self._rowkey)} = ?"
         )
-        self._update_tail = (*([now_text] if self._stamp else []), target.job_run_id)
         key_table = target.parent if table.kind is TableKind.PET and target.parent else table
         self._time_keys = any(
             (f := key_table.field(c)) is not None and f.type is FieldType.TIMESTAMP
             for c in plan.key_columns
         )
         self._touch_sql = (
-            f"UPDATE {self._table} SET {quote(RUN_ID)} = ? WHERE {quote(self._rowkey)} = ?"
+            f"UPDATE {self._table} SET {quote(RUN_ID)} = {run_literal} "
+            f"WHERE {quote(self._rowkey)} = ?"
         )
 
     # --- transaction ----------------------------------------------------------------------
@@ -174,14 +192,14 @@ class SqliteSink:
         if self._kind is TableKind.PET:
             return self._write_pet(rows)
         if self._kind is TableKind.SUPPLEMENTAL and not self._plan.key_columns:
-            self._conn.executemany(self._insert_sql, [v + self._insert_tail for v, _ in rows])
+            self._conn.executemany(self._insert_sql, [v for v, _ in rows])
             return BatchResult(added=len(rows))
         if self._fast:
             keys = [k for _, k in rows]
             before = self._conn.total_changes
             self._conn.executemany(self._seen_sql, keys)
             if self._conn.total_changes - before == len(keys):  # every key is new to this run
-                self._conn.executemany(self._insert_sql, [v + self._insert_tail for v, _ in rows])
+                self._conn.executemany(self._insert_sql, [v for v, _ in rows])
                 return BatchResult(added=len(rows))
         existing = self._lookup(
             self._table, self._plan.key_columns, self._rowkey, (k for _, k in rows)
@@ -242,12 +260,12 @@ class SqliteSink:
                     result.rejects.append((index, Reject.KEY_EXISTS))
                     continue
                 if plan.update_on_match is UpdateOnMatch.REPLACE_ALL:
-                    updates += [(*values, *self._update_tail, rowkey) for rowkey, _ in matches]
+                    updates += [(*values, rowkey) for rowkey, _ in matches]
                     result.updated += 1
                 else:
-                    touches += [(run, rowkey) for rowkey, _ in matches]
+                    touches += [(rowkey,) for rowkey, _ in matches]
             elif plan.insert_on_no_match or self._kind is TableKind.SUPPLEMENTAL:
-                inserts.append((*insert_values(values, key), *self._insert_tail))
+                inserts.append(insert_values(values, key))
                 result.added += 1
             else:
                 result.rejects.append((index, Reject.NO_MATCHING_RECORD))
