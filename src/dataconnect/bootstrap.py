@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dataconnect.clock import Clock, SystemClock
 from dataconnect.config import Settings
 from dataconnect.files.server import FileServer
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import Sink, Target
-from dataconnect.runtime.local import LocalRunner
+from dataconnect.runtime.worker import Worker, new_worker_id
 from dataconnect.services.accounts import AccountService
 from dataconnect.services.base import Deps
 from dataconnect.services.demo import DemoService
 from dataconnect.services.files import FileService
+from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
 from dataconnect.services.jobs import JobService
-from dataconnect.services.runs import RunContext, RunService
+from dataconnect.services.runs import RunService
+from dataconnect.services.signals import Signals
 from dataconnect.services.tables import TableService
+from dataconnect.services.work import RunContext, WorkService
 from dataconnect.store import migrate
 from dataconnect.store.data import DataTables
 from dataconnect.store.engine import Engines, build_engines
@@ -38,7 +41,10 @@ class App:
     files: FileService
     file_server: FileServer
     runs: RunService
-    runner: LocalRunner
+    group_runs: GroupRunService
+    work: WorkService
+    signals: Signals
+    workers: list[Worker] = field(default_factory=list)
 
     def upgrade_databases(self) -> None:
         migrate.upgrade(self.engines)
@@ -46,8 +52,30 @@ class App:
     def databases_current(self) -> bool:
         return migrate.is_current(self.engines)
 
+    def start_worker(
+        self,
+        slots: int | None = None,
+        poll: float = 0.25,
+        only: tuple[str, int] | None = None,
+        role: str = "worker",
+    ) -> Worker:
+        """A worker in this process (``serve`` runs one; ``worker`` runs only that; the CLI
+        one for the run it follows)."""
+        worker = Worker(
+            self.work,
+            self.signals,
+            slots=slots or self.settings.worker_slots,
+            poll=poll,
+            only=only,
+            worker_id=new_worker_id(role),
+        ).start()
+        self.workers.append(worker)
+        return worker
+
     def close(self) -> None:
-        self.runner.close()
+        for worker in self.workers:
+            worker.close()
+        self.workers.clear()
         self.engines.dispose()
 
 
@@ -55,15 +83,24 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     settings = settings or Settings()
     clock = clock or SystemClock()
     engines = build_engines(home=settings.home, database_url=settings.database_url)
+    signals = Signals()
     deps = Deps(
-        store=Store(engines), data=DataTables(engines.data, engines.data_schema), clock=clock
+        store=Store(engines),
+        data=DataTables(engines.data, engines.data_schema),
+        clock=clock,
+        signals=signals,
     )
     accounts = AccountService(deps)
     tables = TableService(deps)
     jobs = JobService(deps)
     groups = GroupService(deps)
     file_server = FileServer(settings.files_root)
-    runs = RunService(deps, RunContext(files=file_server, open_sink=_sink_factory(engines)))
+    work = WorkService(
+        deps,
+        RunContext(files=file_server, open_sink=_sink_factory(engines)),
+        lease_seconds=settings.lease_seconds,
+    )
+    runs = RunService(deps, work)
     return App(
         settings=settings,
         engines=engines,
@@ -76,7 +113,9 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         files=FileService(deps, file_server),
         file_server=file_server,
         runs=runs,
-        runner=LocalRunner(runs),
+        group_runs=GroupRunService(deps),
+        work=work,
+        signals=signals,
     )
 
 

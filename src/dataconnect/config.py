@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    worker_slots: int = Field(default=4, ge=1, le=64, description="runs one worker runs at once")
+    lease_seconds: float = Field(
+        default=10.0,
+        ge=1.0,
+        le=600.0,
+        description="a run whose worker sent no sign of life for this long is taken over",
+    )
 
     @property
     def files_root(self) -> Path:

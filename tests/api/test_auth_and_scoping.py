@@ -31,6 +31,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/jobs/1/run", None),
     ("GET", "/api/v1/job-runs", None),
     ("GET", "/api/v1/job-runs/1", None),
+    ("POST", "/api/v1/job-runs/1/stop", None),
     ("GET", "/api/v1/groups", None),
     ("POST", "/api/v1/groups", group_request("Unauthorised", [1, 2])),
     ("GET", "/api/v1/groups/1", None),
@@ -38,6 +39,11 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("DELETE", "/api/v1/groups/1", None),
     ("POST", "/api/v1/groups/1/activate", None),
     ("POST", "/api/v1/groups/1/deactivate", None),
+    ("POST", "/api/v1/groups/1/run", None),
+    ("POST", "/api/v1/groups/1/stop", None),
+    ("GET", "/api/v1/group-runs", None),
+    ("GET", "/api/v1/group-runs/1", None),
+    ("POST", "/api/v1/group-runs/1/stop", None),
 ]
 
 BAD_AUTH: list[dict[str, str]] = [

@@ -26,7 +26,7 @@ from dataconnect.domain.jobs import parse_import_settings
 from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.imports.plan import RowPlan, build_plan
 from dataconnect.imports.postgres_sink import PostgresSink
-from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Sink, Target
+from dataconnect.imports.sink import AlreadyApplied, Applied, BatchResult, Row, Sink, Target
 from dataconnect.imports.sqlite_sink import SqliteSink
 from dataconnect.store.data import ROW_ID, sql_table
 from dataconnect.testing import (
@@ -59,6 +59,8 @@ PET_HEADER = ["cust_id", "last_order", "total"]
 PET_MAPPING = {"cust_id": "CUSTOMER_ID_", "last_order": "LAST_ORDER", "total": "TOTAL"}
 SUPP_HEADER = ["sku", "store", "price"]
 SUPP_MAPPING = {"sku": "SKU", "store": "STORE", "price": "PRICE"}
+
+APPLIED = Applied(processed=1, added=1, updated=0, rejected=0, file_name="f.csv", rejects_file=None)
 
 
 def spec(
@@ -187,7 +189,7 @@ def _drive(
         sink.rollback()
         raise
     if commit:
-        sink.commit()
+        sink.commit(APPLIED)
     else:
         sink.rollback()
     return results
@@ -661,9 +663,9 @@ def test_pg_only_marker_written_meanwhile_refuses_the_commit(both: Both) -> None
     sink_b.begin()  # another table: not blocked by the first run
     sink_a.write(_convert(plan_a, [person(1)]))
     sink_b.write(_convert(plan_b, [product("A")]))
-    sink_a.commit()
+    sink_a.commit(APPLIED)
     with pytest.raises(AlreadyApplied):
-        sink_b.commit()
+        sink_b.commit(APPLIED)
     sink_b.rollback()
     assert len(pg.contents("CONTACTS")) == 1
     assert pg.contents("PRODUCTS") == []
@@ -682,13 +684,13 @@ def test_pg_only_two_runs_into_one_table_take_turns(both: Both) -> None:
     def second() -> None:
         sink_b.begin()
         outcome.append(sink_b.write(_convert(plan_b, [person(1, "Later")])))
-        sink_b.commit()
+        sink_b.commit(APPLIED)
 
     thread = threading.Thread(target=second, daemon=True)
     thread.start()
     thread.join(0.5)
     assert thread.is_alive() and not outcome  # waiting for the table
-    sink_a.commit()
+    sink_a.commit(APPLIED)
     thread.join(10)
     assert outcome == [result(0, 1)]
     assert [dict(r)["CITY_"] for r in pg.contents("CONTACTS")] == ["Later"]

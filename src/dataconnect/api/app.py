@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
 from dataconnect import __version__
 from dataconnect.api import errors
-from dataconnect.api.routes import account, files, groups, jobs, runs, tables
+from dataconnect.api.routes import account, files, group_runs, groups, jobs, runs, tables
 from dataconnect.bootstrap import App
 
 MAX_JSON_BODY = 1_000_000
 
 
-def create_app(dc: App) -> FastAPI:
+def create_app(dc: App, *, worker: bool = True) -> FastAPI:
+    """The HTTP app. With ``worker`` (the embedded ``serve``), a worker runs in this process
+    for as long as the app is served; ``serve --role web`` leaves the runs to ``worker``s."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        started = dc.start_worker() if worker else None
+        try:
+            yield
+        finally:
+            if started is not None:
+                dc.workers.remove(started)
+                await asyncio.to_thread(started.close)
+
     api = FastAPI(
+        lifespan=lifespan,
         title="DataConnect",
         version=__version__,
         description="Import jobs and job groups that move marketing data in the right order.",
@@ -35,6 +51,6 @@ def create_app(dc: App) -> FastAPI:
             )
         return await call_next(request)
 
-    for module in (account, tables, files, jobs, groups, runs):
+    for module in (account, tables, files, jobs, groups, group_runs, runs):
         api.include_router(module.router)
     return api

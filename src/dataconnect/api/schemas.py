@@ -236,9 +236,54 @@ class JobRunPublic(BaseModel):
     created_at: str
     started_at: str | None
     ended_at: str | None
+    position: int | None = None
+    attempt: int = 1
+    stopped_by: str | None = None
     history: list[dict[str, Any]] | None = None
 
 
 class JobRunPage(BaseModel):
     items: list[JobRunPublic]
+    next_cursor: str | None
+
+
+class StepPublic(BaseModel):
+    position: int
+    job_id: int
+    job_name: str
+    state: str
+    job_run_id: int | None
+    records_processed: int
+    records_added: int
+    records_updated: int
+    records_rejected: int
+    error_code: str | None
+    error: str | None
+    rejects_file: str | None
+    started_at: str | None
+    ended_at: str | None
+    attempt: int
+
+
+class GroupRunPublic(BaseModel):
+    id: int
+    group_id: int
+    group_name: str
+    state: str
+    trigger: str
+    requested_by: str
+    stop_requested_at: str | None
+    stopped_by: str | None
+    error_code: str | None
+    error_message: str | None
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    duration_seconds: float | None
+    steps: list[StepPublic]
+    history: list[dict[str, Any]] | None = None
+
+
+class GroupRunPage(BaseModel):
+    items: list[GroupRunPublic]
     next_cursor: str | None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
 
 from dataconnect import __version__
-from dataconnect.cli import admin, files, resources
-from dataconnect.cli.common import app_context, guarded, out
+from dataconnect.cli import admin, files, resources, runs  # noqa: F401 - runs adds commands
+from dataconnect.cli.common import app_context, fail, guarded, out
 
 cli = typer.Typer(
     name="dataconnect",
@@ -39,8 +40,17 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
     demo: Annotated[bool, typer.Option(help="seed the demo account and print its token")] = False,
+    role: Annotated[
+        str,
+        typer.Option(
+            help="all: HTTP and a worker in this process; web: HTTP only (runs go to "
+            "`dataconnect worker` processes sharing the PostgreSQL database)"
+        ),
+    ] = "all",
 ) -> None:
-    """Serve the API (and, in later releases, the scheduler and workers) in one process."""
+    """Serve the API and web UI, with a worker that runs jobs and groups (role all)."""
+    if role not in ("all", "web"):
+        fail("ROLE_INVALID", "--role is all or web")
     import uvicorn
 
     from dataconnect.api.app import create_app
@@ -53,7 +63,34 @@ def serve(
         bind_host = host or app.settings.host
         bind_port = port or app.settings.port
         out.print(f"serving on http://{bind_host}:{bind_port} (API docs at /docs)", highlight=False)
-        uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(
+            create_app(app, worker=role == "all"),
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+        )
+
+
+@cli.command()
+@guarded
+def worker(
+    slots: Annotated[
+        int | None, typer.Option(help="runs at once (default DATACONNECT_WORKER_SLOTS, 4)")
+    ] = None,
+) -> None:
+    """Run job and group runs, beside other workers (PostgreSQL) or a `serve --role web`."""
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    with app_context() as app:
+        running = app.start_worker(slots=slots)
+        out.print(f"worker {running.id} ready", highlight=False)
+        done.wait()
+        out.print("stopping: runs in hand are handed back to other workers", highlight=False)
 
 
 def main() -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from dataconnect.bootstrap import App
 from dataconnect.cli.common import (
@@ -16,7 +14,6 @@ from dataconnect.cli.common import (
     caller,
     emit_json,
     emit_table,
-    err,
     fail,
     guarded,
     out,
@@ -25,8 +22,7 @@ from dataconnect.cli.common import (
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.groups import Group
 from dataconnect.domain.jobs import Job
-from dataconnect.domain.runs import JobRun
-from dataconnect.services.views import group_view, job_run_view, job_view, table_view
+from dataconnect.services.views import group_view, job_view, table_view
 
 tables = typer.Typer(help="Profile lists, PETs and supplemental tables.", no_args_is_help=True)
 jobs = typer.Typer(help="Import and export jobs.", no_args_is_help=True)
@@ -376,70 +372,3 @@ def groups_delete(group: str, account: AccountOpt) -> None:
         found = _group(app, who, group)
         app.groups.delete(who, found.id)
     out.print(f"group {found.name} deleted; its jobs stay", highlight=False)
-
-
-@jobs.command("run")
-@guarded
-def jobs_run(
-    job: str,
-    account: AccountOpt,
-    wait: Annotated[
-        bool, typer.Option("--wait/--no-wait", help="follow the run here (the only mode for now)")
-    ] = True,
-    json_: JsonOpt = False,
-) -> None:
-    """Run an import job now in this process and follow it; exit 1 unless it succeeds."""
-    if not wait:
-        fail("NOT_AVAILABLE", "runs without --wait need the worker of a later release")
-    with app_context() as app:
-        who = caller(app, account)
-        run = app.runs.start_job(who, _job(app, who, job).id)
-        final = _follow(app, run, quiet=json_)
-    if json_:
-        emit_json(job_run_view(final))
-    else:
-        out.print(
-            f"run {final.id} {final.state}: {final.records_processed} processed, "
-            f"{final.records_added} added, {final.records_updated} updated, "
-            f"{final.records_rejected} rejected",
-            highlight=False,
-        )
-        if final.error_code:
-            out.print(f"{final.error_code}: {final.error_message}", highlight=False)
-        if final.rejects_file:
-            out.print(f"rejected rows: download/{final.rejects_file}", highlight=False)
-    if final.state.value != "succeeded":
-        raise typer.Exit(1)
-
-
-def _follow(app: App, run: JobRun, *, quiet: bool) -> JobRun:
-    """Execute in a thread so Ctrl+C becomes a clean stop: the run ends aborted, never stuck."""
-    stop = threading.Event()
-    rows = [0]
-    result: list[JobRun] = []
-    worker = threading.Thread(
-        target=lambda: result.append(
-            app.runs.execute(run.account_id, run.id, stop, lambda n: rows.__setitem__(0, n), "cli")
-        ),
-        daemon=True,
-    )
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"{run.job_name}: starting")
-        worker.start()
-        while worker.is_alive():
-            try:
-                worker.join(timeout=0.2)
-            except KeyboardInterrupt:
-                stop.set()
-                bar.update(task, description=f"{run.job_name}: stopping")
-                continue
-            bar.update(task, description=f"{run.job_name}: {rows[0]:,} rows read")
-    if not result:
-        fail("RUN_CRASHED", f"run {run.id} ended without a result; see the logs")
-    return result[0]

@@ -108,6 +108,67 @@ def is_terminal_job_run(state: JobRunState) -> bool:
     return not JOB_RUN_TRANSITIONS[state]
 
 
+# A step (or a single job run) whose worker was lost is run again from the start; after this
+# many attempts it fails instead, so a file that kills its worker cannot loop for ever.
+MAX_ATTEMPTS = 3
+INTERRUPTED = "RUN_INTERRUPTED"
+
+
+def group_state_after(step: StepState) -> GroupRunState | None:
+    """Where a group run goes when a step ends this way; ``None``: on to the next step."""
+    if step is StepState.SUCCEEDED:
+        return None
+    if step is StepState.ABORTED:
+        return GroupRunState.STOPPED
+    return GroupRunState.FAILED
+
+
+STEP_STATE_OF_JOB_RUN: dict[JobRunState, StepState] = {
+    JobRunState.SUCCEEDED: StepState.SUCCEEDED,
+    JobRunState.FAILED: StepState.FAILED,
+    JobRunState.ABORTED: StepState.ABORTED,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    position: int
+    job_id: int
+    job_name: str
+    state: StepState
+    job_run_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupRun:
+    id: int
+    account_id: int
+    group_id: int
+    group_name: str
+    state: GroupRunState
+    trigger: Trigger
+    requested_by: str
+    stop_requested_at: datetime | None
+    stopped_by: str | None
+    error_code: str | None
+    error_message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_GROUP_RUN_STATES
+
+    def next_step(self) -> Step | None:
+        """The first step not ended yet: the one running, or the next to start."""
+        for step in self.steps:
+            if step.state in (StepState.PENDING, StepState.RUNNING):
+                return step
+        return None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JobRun:
     id: int
@@ -129,6 +190,10 @@ class JobRun:
     created_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
+    position: int | None = None
+    attempt: int = 1
+    stop_requested_at: datetime | None = None
+    stopped_by: str | None = None
 
     @property
     def duration_seconds(self) -> float | None:

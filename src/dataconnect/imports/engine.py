@@ -27,7 +27,7 @@ from dataconnect.imports.batches import (
 )
 from dataconnect.imports.plan import PlanError, RowPlan, build_plan
 from dataconnect.imports.reader import Record, RecordReader
-from dataconnect.imports.sink import AlreadyApplied, BatchResult, Sink, Target
+from dataconnect.imports.sink import AlreadyApplied, Applied, BatchResult, Sink, Target
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 5000
@@ -188,7 +188,16 @@ class _Run:
                     f"{self.rejected} of {self.processed} records rejected, more than "
                     f"{self.settings.max_reject_percent:g}%",
                 )
-            sink.commit()
+            sink.commit(
+                Applied(
+                    processed=self.processed,
+                    added=self.added,
+                    updated=self.updated,
+                    rejected=self.rejected,
+                    file_name=name,
+                    rejects_file=self.rejects_name if self._rejects is not None else None,
+                )
+            )
             sink = None
         except AlreadyApplied:
             self.outcome_state = ("succeeded", None)

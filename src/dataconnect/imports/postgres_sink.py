@@ -23,8 +23,15 @@ from dataconnect.domain.imports import Reject
 from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import FieldDef, FieldType, TableKind
 from dataconnect.imports.plan import RowPlan
-from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Target
-from dataconnect.store.data import RUN_ID, physical_name, quote
+from dataconnect.imports.sink import (
+    AlreadyApplied,
+    Applied,
+    BatchResult,
+    Row,
+    Target,
+    result_row,
+)
+from dataconnect.store.data import RESULT_COLUMNS, RUN_ID, physical_name, quote
 
 # Temporary tables of the run's transaction (dropped at its end).
 STAGE = f"{quote('pg_temp')}.{quote('dc_import_stage')}"  # the batch: idx, values (, PET list key)
@@ -147,13 +154,18 @@ class PostgresSink:
             self.rollback()
             raise
 
-    def commit(self) -> None:
+    def commit(self, applied: Applied) -> None:
         assert self._conn is not None
         try:
             self._conn.execute(
                 f"INSERT INTO {self._markers} (job_run_id, account_id, applied_at) "
                 "VALUES (%s, %s, %s)",
                 (self._t.job_run_id, self._t.account_id, self._t.now),
+            )
+            self._conn.execute(
+                f"INSERT INTO {self._schema}.{quote('import_results')} "
+                f"({', '.join(RESULT_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                result_row(self._t.job_run_id, applied),
             )
         except pg_errors.UniqueViolation:
             self.rollback()

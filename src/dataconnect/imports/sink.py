@@ -19,6 +19,19 @@ class BatchResult:
     rejects: list[tuple[int, Reject]] = field(default_factory=list)  # (index in batch, reason)
 
 
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What a run applied, kept beside its marker: a worker that takes over a run whose data
+    committed before its first worker was lost reads the counts from here."""
+
+    processed: int
+    added: int
+    updated: int
+    rejected: int
+    file_name: str | None
+    rejects_file: str | None
+
+
 class AlreadyApplied(Exception):
     """The run's marker row exists: its data was committed before; nothing is applied again."""
 
@@ -39,7 +52,8 @@ class Sink(Protocol):
 
     ``begin`` opens the run's transaction (and, for ``replace``, empties the table inside it);
     ``write`` merges one batch and reports per-row rejects by index; ``commit`` writes the
-    marker row in the same transaction and commits; ``rollback`` leaves the table as it was.
+    marker row and the run's counts in the same transaction and commits; ``rollback`` leaves
+    the table as it was.
     A row whose key was already written by this run is rejected ``DUPLICATE_KEY_IN_FILE``.
     """
 
@@ -47,6 +61,19 @@ class Sink(Protocol):
 
     def write(self, rows: list[Row]) -> BatchResult: ...
 
-    def commit(self) -> None: ...
+    def commit(self, applied: Applied) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+def result_row(job_run_id: int, applied: Applied) -> tuple[object, ...]:
+    """``import_results`` values in ``RESULT_COLUMNS`` order."""
+    return (
+        job_run_id,
+        applied.processed,
+        applied.added,
+        applied.updated,
+        applied.rejected,
+        applied.file_name,
+        applied.rejects_file,
+    )

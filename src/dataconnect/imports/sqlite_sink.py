@@ -18,8 +18,15 @@ from dataconnect.domain.imports import Reject
 from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import FieldType, TableKind
 from dataconnect.imports.plan import RowPlan
-from dataconnect.imports.sink import AlreadyApplied, BatchResult, Row, Target
-from dataconnect.store.data import ROW_ID, RUN_ID, physical_name, quote
+from dataconnect.imports.sink import (
+    AlreadyApplied,
+    Applied,
+    BatchResult,
+    Row,
+    Target,
+    result_row,
+)
+from dataconnect.store.data import RESULT_COLUMNS, ROW_ID, RUN_ID, physical_name, quote
 
 LOOKUP_CHUNK = 500
 IMPORT_CACHE_KIB = 65536
@@ -136,11 +143,16 @@ class SqliteSink:
                 f"INSERT OR IGNORE INTO temp.dc_run_keys VALUES ({', '.join('?' for _ in keys)})"
             )
 
-    def commit(self) -> None:
+    def commit(self, applied: Applied) -> None:
         try:
             self._conn.execute(
                 "INSERT INTO import_markers (job_run_id, account_id, applied_at) VALUES (?, ?, ?)",
                 (self._t.job_run_id, self._t.account_id, self._t.now),
+            )
+            self._conn.execute(
+                f"INSERT INTO import_results ({', '.join(RESULT_COLUMNS)}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                result_row(self._t.job_run_id, applied),
             )
         except sqlite3.IntegrityError:
             self.rollback()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dataconnect.clock import Clock
 from dataconnect.domain.accounts import Caller
 from dataconnect.errors import PermissionDenied
+from dataconnect.services.signals import Signals
 from dataconnect.store.data import DataTables
 from dataconnect.store.store import Store
 
@@ -16,6 +17,7 @@ class Deps:
     store: Store
     data: DataTables
     clock: Clock
+    signals: Signals = field(default_factory=Signals)
 
 
 def require_writer(caller: Caller) -> None:

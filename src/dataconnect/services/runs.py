@@ -1,41 +1,27 @@
-"""Job runs: start one now, execute it (the import engine), read the history."""
+"""Job runs: start one now (a worker runs it), stop it, read the history."""
 
 from __future__ import annotations
 
 import builtins
-import logging
+import threading
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from dataconnect.domain import jobs as job_rules
 from dataconnect.domain.accounts import Caller
-from dataconnect.domain.imports import RunFailure
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.runs import JobRun, JobRunState, Trigger
-from dataconnect.errors import NotFound, Problem, ValidationFailed
-from dataconnect.files.server import FileServer
-from dataconnect.imports.engine import ImportOutcome, SinkFactory, StopToken, run_import
+from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
+from dataconnect.services.signals import NEW_WORK, STOP
 from dataconnect.services.views import iso
-
-log = logging.getLogger(__name__)
-FINAL = {
-    "succeeded": JobRunState.SUCCEEDED,
-    "failed": JobRunState.FAILED,
-    "aborted": JobRunState.ABORTED,
-}
-
-
-@dataclass(frozen=True)
-class RunContext:
-    files: FileServer
-    open_sink: SinkFactory
+from dataconnect.services.work import WorkService
 
 
 class RunService:
-    def __init__(self, deps: Deps, context: RunContext) -> None:
+    def __init__(self, deps: Deps, work: WorkService) -> None:
         self._d = deps
-        self._c = context
+        self._work = work
 
     def start_job(self, caller: Caller, job_id: int, trigger: Trigger = Trigger.MANUAL) -> JobRun:
         """Queue a run of the job now; refused while it or its group runs."""
@@ -57,73 +43,66 @@ class RunService:
             )
             run = tx.job_run(caller.account_id, run_id)
         assert run is not None
+        self._d.signals.publish(NEW_WORK, "job", run_id)
         return run
 
     def execute(
         self,
         account_id: int,
         run_id: int,
-        stop: StopToken,
+        stop: threading.Event,
         progress: Callable[[int], None] = lambda rows: None,
         actor: str = "worker",
     ) -> JobRun:
-        """Run a queued job run to its end and record the outcome."""
+        """Run this queued job run here, in the calling thread, and return it as it ended.
+
+        For the CLI's ``--wait`` and for tests; it claims the run like any worker, so a run
+        another worker already took is only waited for (by the caller), never run twice.
+        """
+        worker = f"{actor}:{uuid.uuid4().hex[:12]}"
+        claimed = self._work.claim(worker, only=("job", run_id))
+        if claimed is not None:
+            self._work.execute(claimed, worker, stop, lambda _, rows: progress(rows))
+        with self._d.store.read() as tx:
+            run = tx.job_run(account_id, run_id)
+        if run is None:
+            raise NotFound(f"no job run {run_id}", code="JOB_RUN_NOT_FOUND")
+        return run
+
+    def stop(self, caller: Caller, run_id: int) -> JobRun:
+        """Stop a job run: a queued one ends at once, a running one within a second."""
+        require_writer(caller)
         now = self._d.clock.now()
         with self._d.store.write() as tx:
-            run = tx.job_run(account_id, run_id)
+            run = tx.job_run(caller.account_id, run_id)
             if run is None:
                 raise NotFound(f"no job run {run_id}", code="JOB_RUN_NOT_FOUND")
-            if not tx.move_job_run(run_id, JobRunState.QUEUED, JobRunState.RUNNING, now, actor):
-                return run  # someone else took it, or it ended
-            job = tx.job(account_id, run.job_id)
-            account = tx.account(account_id)
-            tables = {t.name: t for t in tx.tables(account_id)}
-        if job is None or account is None:
-            outcome = ImportOutcome(
-                state="failed", error_code="JOB_NOT_FOUND", error_message="the job was deleted"
-            )
-        else:
-            try:
-                outcome = run_import(
-                    job=job,
-                    zone=account.timezone,
-                    tables=tables,
-                    job_run_id=run_id,
-                    files=self._c.files,
-                    open_sink=self._c.open_sink,
-                    now=now,
-                    stop=stop,
-                    progress=progress,
+            if run.group_run_id is not None and run.state is JobRunState.RUNNING:
+                raise Conflict(
+                    f"job run {run_id} is a step of group run {run.group_run_id}; "
+                    "stop the group run",
+                    code="JOB_RUN_IN_GROUP_RUN",
                 )
-            except Exception as exc:  # a bug or the database went away: the run still ends
-                log.exception("job run %s crashed", run_id)
-                outcome = ImportOutcome(
-                    state="failed",
-                    error_code=RunFailure.INTERNAL_ERROR.value,
-                    error_message=str(exc)[:500],
+            if run.state is JobRunState.QUEUED:
+                tx.move_job_run(
+                    run_id,
+                    JobRunState.QUEUED,
+                    JobRunState.ABORTED,
+                    now,
+                    caller.label,
+                    stop_requested_at=now,
+                    stopped_by=caller.label,
                 )
-        return self._finish(account_id, run_id, outcome, actor)
-
-    def _finish(self, account_id: int, run_id: int, outcome: ImportOutcome, actor: str) -> JobRun:
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
-            tx.move_job_run(
-                run_id,
-                JobRunState.RUNNING,
-                FINAL[outcome.state],
-                now,
-                actor,
-                records_processed=outcome.processed,
-                records_added=outcome.added,
-                records_updated=outcome.updated,
-                records_rejected=outcome.rejected,
-                error_code=outcome.error_code,
-                error_message=outcome.error_message,
-                rejects_file=outcome.rejects_file,
-                file_name=outcome.file_name,
-            )
-            run = tx.job_run(account_id, run_id)
+            elif run.state is JobRunState.RUNNING:
+                tx.request_job_stop(run_id, now, caller.label)
+            else:
+                raise Conflict(
+                    f"job run {run_id} already ended ({run.state.value})",
+                    code="RUN_ALREADY_ENDED",
+                )
+            run = tx.job_run(caller.account_id, run_id)
         assert run is not None
+        self._d.signals.publish(STOP, "job", run_id)
         return run
 
     def get(self, caller: Caller, run_id: int) -> JobRun:

@@ -8,7 +8,7 @@ from typing import Any
 from dataconnect.domain.accounts import Account, User
 from dataconnect.domain.groups import Group
 from dataconnect.domain.jobs import Job
-from dataconnect.domain.runs import JobRun
+from dataconnect.domain.runs import GroupRun, JobRun
 from dataconnect.domain.tables import TableDef
 
 
@@ -120,4 +120,55 @@ def job_run_view(run: JobRun) -> dict[str, Any]:
         "created_at": iso(run.created_at),
         "started_at": iso(run.started_at),
         "ended_at": iso(run.ended_at),
+        "position": run.position,
+        "attempt": run.attempt,
+        "stopped_by": run.stopped_by,
+    }
+
+
+def group_run_view(
+    run: GroupRun, details: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A group run with its steps; ``details`` adds each step's job run counts."""
+    details = details or {}
+    empty = {
+        "records_processed": 0,
+        "records_added": 0,
+        "records_updated": 0,
+        "records_rejected": 0,
+        "error_code": None,
+        "error": None,
+        "rejects_file": None,
+        "started_at": None,
+        "ended_at": None,
+        "attempt": 0,
+    }
+    return {
+        "id": run.id,
+        "group_id": run.group_id,
+        "group_name": run.group_name,
+        "state": run.state.value,
+        "trigger": run.trigger.value,
+        "requested_by": run.requested_by,
+        "stop_requested_at": iso(run.stop_requested_at),
+        "stopped_by": run.stopped_by,
+        "error_code": run.error_code,
+        "error_message": run.error_message,
+        "created_at": iso(run.created_at),
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "duration_seconds": None
+        if run.started_at is None or run.ended_at is None
+        else (run.ended_at - run.started_at).total_seconds(),
+        "steps": [
+            {
+                "position": step.position,
+                "job_id": step.job_id,
+                "job_name": step.job_name,
+                "state": step.state.value,
+                "job_run_id": step.job_run_id,
+                **(details.get(step.job_run_id, empty) if step.job_run_id else empty),
+            }
+            for step in run.steps
+        ],
     }

@@ -50,7 +50,30 @@ def data_metadata(schema: str | None) -> MetaData:
         Column("account_id", Id, nullable=False),
         Column("applied_at", UTCDateTime, nullable=False),
     )
+    Table(
+        "import_results",
+        md,
+        # Beside the marker, in the same transaction: the counts of the run that committed.
+        Column("job_run_id", Id, primary_key=True),
+        Column("records_processed", BigInteger, nullable=False),
+        Column("records_added", BigInteger, nullable=False),
+        Column("records_updated", BigInteger, nullable=False),
+        Column("records_rejected", BigInteger, nullable=False),
+        Column("file_name", String(300), nullable=True),
+        Column("rejects_file", String(300), nullable=True),
+    )
     return md
+
+
+RESULT_COLUMNS = (
+    "job_run_id",
+    "records_processed",
+    "records_added",
+    "records_updated",
+    "records_rejected",
+    "file_name",
+    "rejects_file",
+)
 
 
 def quote(identifier: str) -> str:
@@ -107,6 +130,29 @@ class DataTables:
     def __init__(self, engine: Engine, schema: str | None) -> None:
         self._engine = engine
         self._schema = schema
+
+    def applied(self, job_run_id: int) -> dict[str, Any] | None:
+        """The counts of the run if its data committed (its marker exists), else ``None``."""
+        md = data_metadata(self._schema)
+        markers, results = (
+            md.tables[self._qualified("import_markers")],
+            md.tables[self._qualified("import_results")],
+        )
+        with self._engine.connect() as conn:
+            marker = conn.execute(
+                select(markers.c.job_run_id).where(markers.c.job_run_id == job_run_id)
+            ).first()
+            if marker is None:
+                return None
+            row = (
+                conn.execute(select(results).where(results.c.job_run_id == job_run_id))
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else {"job_run_id": job_run_id}
+
+    def _qualified(self, name: str) -> str:
+        return f"{self._schema}.{name}" if self._schema else name
 
     def create(self, account_id: int, table: TableDef) -> None:
         with self._engine.begin() as conn:

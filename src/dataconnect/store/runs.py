@@ -35,6 +35,10 @@ def job_run(row: RowMapping) -> JobRun:
         created_at=row["created_at"],
         started_at=row["started_at"],
         ended_at=row["ended_at"],
+        position=row["position"],
+        attempt=row["attempt"],
+        stop_requested_at=row["stop_requested_at"],
+        stopped_by=row["stopped_by"],
     )
 
 
@@ -50,6 +54,8 @@ class RunQueries:
         trigger: Trigger,
         requested_by: str,
         now: datetime,
+        group_run_id: int | None = None,
+        position: int | None = None,
     ) -> int:
         """A queued run; the partial unique index refuses a second active run of the job."""
         try:
@@ -62,6 +68,8 @@ class RunQueries:
                         state=JobRunState.QUEUED.value,
                         trigger=trigger.value,
                         requested_by=requested_by,
+                        group_run_id=group_run_id,
+                        position=position,
                         created_at=now,
                     )
                 )
@@ -84,21 +92,28 @@ class RunQueries:
         new: JobRunState,
         now: datetime,
         actor: str,
+        *,
+        owner: str | None = None,
+        note: str | None = None,
         **values: Any,
     ) -> bool:
-        """Guarded transition: applies only if the run is still in ``expected``."""
+        """Guarded transition: applies only if the run is still in ``expected`` (and, for a
+        worker, only while it holds the run's lease)."""
         if new is JobRunState.RUNNING:
             values.setdefault("started_at", now)
         elif new in (JobRunState.SUCCEEDED, JobRunState.FAILED, JobRunState.ABORTED):
             values.setdefault("ended_at", now)
-        result = self.conn.execute(
-            update(s.job_runs)
-            .where(s.job_runs.c.id == run_id, s.job_runs.c.state == expected.value)
-            .values(state=new.value, **values)
+            values.setdefault("lease_owner", None)
+            values.setdefault("lease_expires_at", None)
+        query = update(s.job_runs).where(
+            s.job_runs.c.id == run_id, s.job_runs.c.state == expected.value
         )
+        if owner is not None:
+            query = query.where(s.job_runs.c.lease_owner == owner)
+        result = self.conn.execute(query.values(state=new.value, **values))
         if result.rowcount != 1:
             return False
-        self.record_event("job", run_id, expected.value, new.value, now, actor)
+        self.record_event("job", run_id, expected.value, new.value, now, actor, note)
         return True
 
     def record_event(
@@ -123,16 +138,12 @@ class RunQueries:
             )
         )
 
-    def job_run(self, account_id: int, run_id: int) -> JobRun | None:
-        row = (
-            self.conn.execute(
-                select(s.job_runs).where(
-                    s.job_runs.c.id == run_id, s.job_runs.c.account_id == account_id
-                )
-            )
-            .mappings()
-            .first()
-        )
+    def job_run(self, account_id: int | None, run_id: int) -> JobRun | None:
+        """The run, within the account (``None``: a worker, which serves every account)."""
+        query = select(s.job_runs).where(s.job_runs.c.id == run_id)
+        if account_id is not None:
+            query = query.where(s.job_runs.c.account_id == account_id)
+        row = self.conn.execute(query).mappings().first()
         return job_run(row) if row else None
 
     def job_runs(

@@ -20,7 +20,7 @@ from dataconnect.errors import Conflict
 from dataconnect.store import records
 from dataconnect.store import schema as s
 from dataconnect.store.engine import Engines
-from dataconnect.store.runs import RunQueries
+from dataconnect.store.group_runs import GroupRunQueries
 
 
 class Store:
@@ -46,7 +46,7 @@ def _unique_violation(exc: IntegrityError) -> bool:
     return "unique" in text or "duplicate key" in text
 
 
-class Tx(RunQueries):
+class Tx(GroupRunQueries):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

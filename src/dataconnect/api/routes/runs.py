@@ -14,9 +14,7 @@ RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="job run id")]
 
 @router.post("/api/v1/jobs/{job_id}/run", status_code=202, response_model=JobRunPublic)
 def run_job(job_id: JobId, app: AppDep, caller: CallerDep) -> dict[str, Any]:
-    run = app.runs.start_job(caller, job_id)
-    app.runner.submit(run)
-    return job_run_view(run)
+    return job_run_view(app.runs.start_job(caller, job_id))
 
 
 @router.get("/api/v1/job-runs", response_model=JobRunPage)
@@ -39,3 +37,9 @@ def get_job_run(run_id: RunId, app: AppDep, caller: CallerDep) -> dict[str, Any]
     view = job_run_view(app.runs.get(caller, run_id))
     view["history"] = app.runs.history(caller, run_id)
     return view
+
+
+@router.post("/api/v1/job-runs/{run_id}/stop", status_code=202, response_model=JobRunPublic)
+def stop_job_run(run_id: RunId, app: AppDep, caller: CallerDep) -> dict[str, Any]:
+    """Stop a single job run (a step of a group run is stopped with its group run)."""
+    return job_run_view(app.runs.stop(caller, run_id))

@@ -1,0 +1,254 @@
+"""Running and stopping jobs and groups from the command line, and following a run live.
+
+``--wait`` follows the run here: a worker in this process claims it (unless a ``serve`` or
+``worker`` process took it first, which is just as good) and the progress shows which step
+runs and how many rows it has read. Ctrl+C asks for a stop and keeps following until the run
+has ended; the exit status is 0 only for a run that succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from dataconnect.bootstrap import App
+from dataconnect.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    app_context,
+    caller,
+    emit_json,
+    err,
+    guarded,
+    out,
+)
+from dataconnect.cli.resources import _group, _job, groups, jobs
+from dataconnect.domain.accounts import Caller
+from dataconnect.domain.runs import GroupRun, JobRun
+from dataconnect.errors import DataConnectError
+from dataconnect.services.views import group_run_view, job_run_view
+
+WaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wait/--no-wait",
+        help="follow the run here until it ends (--no-wait: leave it to a running service)",
+    ),
+]
+POLL = 0.2
+
+
+# --- jobs -------------------------------------------------------------------------------
+
+
+@jobs.command("run")
+@guarded
+def jobs_run(job: str, account: AccountOpt, wait: WaitOpt = True, json_: JsonOpt = False) -> None:
+    """Run an import job now; exit 1 unless it succeeds."""
+    with app_context() as app:
+        who = caller(app, account)
+        run = app.runs.start_job(who, _job(app, who, job).id)
+        if not wait:
+            _queued(json_, job_run_view(run), f"job run {run.id} queued")
+            return
+        final = _follow_job(app, who, run, quiet=json_)
+    if json_:
+        emit_json(job_run_view(final))
+    else:
+        _print_job_run(final)
+    if final.state.value != "succeeded":
+        raise typer.Exit(1)
+
+
+@jobs.command("stop")
+@guarded
+def jobs_stop(run_id: int, account: AccountOpt, json_: JsonOpt = False) -> None:
+    """Stop a job run by its id (a queued one ends at once, a running one within a second)."""
+    with app_context() as app:
+        who = caller(app, account)
+        run = app.runs.stop(who, run_id)
+    if json_:
+        emit_json(job_run_view(run))
+    else:
+        out.print(f"job run {run.id}: stop asked ({run.state.value})", highlight=False)
+
+
+def _print_job_run(run: JobRun) -> None:
+    out.print(
+        f"run {run.id} {run.state}: {run.records_processed} processed, "
+        f"{run.records_added} added, {run.records_updated} updated, "
+        f"{run.records_rejected} rejected",
+        highlight=False,
+    )
+    if run.error_code:
+        out.print(f"{run.error_code}: {run.error_message}", highlight=False)
+    if run.rejects_file:
+        out.print(f"rejected rows: download/{run.rejects_file}", highlight=False)
+
+
+def _follow_job(app: App, who: Caller, run: JobRun, *, quiet: bool) -> JobRun:
+    worker = app.start_worker(slots=1, poll=POLL, only=("job", run.id), role="cli")
+    stopping = False
+    try:
+        with _progress(quiet) as bar:
+            task = bar.add_task(f"{run.job_name}: starting")
+            while True:
+                try:
+                    current = app.runs.get(who, run.id)
+                    if current.state.value not in ("queued", "running"):
+                        return current
+                    label = "stopping" if stopping else f"{current.records_processed:,} rows read"
+                    bar.update(task, description=f"{run.job_name}: {label}")
+                    time.sleep(POLL)
+                except KeyboardInterrupt:
+                    if not stopping:
+                        stopping = True
+                        _ask_stop(lambda: app.runs.stop(who, run.id))
+    finally:
+        worker.close()
+
+
+# --- groups -----------------------------------------------------------------------------
+
+
+@groups.command("run")
+@guarded
+def groups_run(
+    group: str, account: AccountOpt, wait: WaitOpt = True, json_: JsonOpt = False
+) -> None:
+    """Run Now: run the group's jobs one at a time; exit 1 unless every step succeeds."""
+    with app_context() as app:
+        who = caller(app, account)
+        run = app.group_runs.start(who, _group(app, who, group).id)
+        if not wait:
+            _queued(json_, group_run_view(run), f"group run {run.id} queued")
+            return
+        final = _follow_group(app, who, run, quiet=json_)
+        view = group_run_view(final, app.group_runs.progress(who, final))
+    if json_:
+        emit_json(view)
+    else:
+        _print_group_run(view)
+    if final.state.value != "succeeded":
+        raise typer.Exit(1)
+
+
+@groups.command("stop")
+@guarded
+def groups_stop(group: str, account: AccountOpt, json_: JsonOpt = False) -> None:
+    """Stop the group's run in progress."""
+    with app_context() as app:
+        who = caller(app, account)
+        run = app.group_runs.stop_group(who, _group(app, who, group).id)
+        view = group_run_view(run, app.group_runs.progress(who, run))
+    if json_:
+        emit_json(view)
+    else:
+        out.print(f"group run {run.id}: stop asked ({run.state.value})", highlight=False)
+
+
+@groups.command("runs")
+@guarded
+def groups_runs(
+    group: str,
+    account: AccountOpt,
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 20,
+    json_: JsonOpt = False,
+) -> None:
+    """The group's runs, newest first."""
+    with app_context() as app:
+        who = caller(app, account)
+        found, _ = app.group_runs.list(who, group_id=_group(app, who, group).id, limit=limit)
+        views = [group_run_view(r, app.group_runs.progress(who, r)) for r in found]
+    if json_:
+        emit_json(views)
+        return
+    for view in views:
+        _print_group_run(view)
+
+
+def _print_group_run(view: dict[str, object]) -> None:
+    out.print(
+        f"group run {view['id']} of {view['group_name']}: {view['state']} "
+        f"(started by {view['requested_by']})",
+        highlight=False,
+    )
+    steps = view["steps"]
+    assert isinstance(steps, list)
+    for step in steps:
+        line = f"  {step['position']}. {step['job_name']}: {step['state']}" + (
+            f" — {step['records_processed']} processed, {step['records_added']} added, "
+            f"{step['records_updated']} updated, {step['records_rejected']} rejected"
+            if step["job_run_id"]
+            else ""
+        )
+        out.print(line, highlight=False)
+        if step["error"]:
+            out.print(f"     {step['error_code']}: {step['error']}", highlight=False)
+    if view["error_message"]:
+        out.print(f"  {view['error_code']}: {view['error_message']}", highlight=False)
+
+
+def _follow_group(app: App, who: Caller, run: GroupRun, *, quiet: bool) -> GroupRun:
+    worker = app.start_worker(slots=1, poll=POLL, only=("group", run.id), role="cli")
+    stopping = False
+    total = len(run.steps)
+    try:
+        with _progress(quiet) as bar:
+            task = bar.add_task(f"{run.group_name}: starting")
+            while True:
+                try:
+                    current = app.group_runs.get(who, run.id)
+                    if not current.active:
+                        return current
+                    bar.update(task, description=_describe(app, who, current, total, stopping))
+                    time.sleep(POLL)
+                except KeyboardInterrupt:
+                    if not stopping:
+                        stopping = True
+                        _ask_stop(lambda: app.group_runs.stop(who, run.id))
+    finally:
+        worker.close()
+
+
+def _describe(app: App, who: Caller, run: GroupRun, total: int, stopping: bool) -> str:
+    step = run.next_step()
+    if stopping or run.state.value == "stopping":
+        return f"{run.group_name}: stopping"
+    if step is None or step.job_run_id is None:
+        return f"{run.group_name}: {run.state.value}"
+    rows = app.runs.get(who, step.job_run_id).records_processed
+    return f"{run.group_name}: step {step.position}/{total} {step.job_name}: {rows:,} rows read"
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        disable=quiet,
+        transient=True,
+    )
+
+
+def _ask_stop(stop: Callable[[], object]) -> None:
+    with contextlib.suppress(DataConnectError):  # it ended meanwhile
+        stop()
+
+
+def _queued(json_: bool, view: dict[str, object], message: str) -> None:
+    if json_:
+        emit_json(view)
+    else:
+        out.print(
+            f"{message}; a running `dataconnect serve` or `dataconnect worker` runs it",
+            highlight=False,
+        )

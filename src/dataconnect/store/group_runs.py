@@ -1,0 +1,366 @@
+"""Queries of group runs, their steps, and the leases workers hold (a mixin of ``Tx``).
+
+Every change a worker makes is guarded twice: by the state it expects (``WHERE state = …``) and,
+where it holds one, by its lease (``WHERE lease_owner = …``). A worker that lost its lease to
+another can change nothing of that run any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from dataconnect.domain.runs import (
+    ACTIVE_GROUP_RUN_STATES,
+    GroupRun,
+    GroupRunState,
+    JobRunState,
+    Step,
+    StepState,
+    Trigger,
+)
+from dataconnect.errors import Conflict
+from dataconnect.store import schema as s
+from dataconnect.store.runs import RunQueries
+
+_ACTIVE_GROUP = [x.value for x in ACTIVE_GROUP_RUN_STATES]
+_HELD_GROUP = [GroupRunState.RUNNING.value, GroupRunState.STOPPING.value]
+
+
+def group_run(row: RowMapping, steps: Sequence[Step]) -> GroupRun:
+    return GroupRun(
+        id=row["id"],
+        account_id=row["account_id"],
+        group_id=row["group_id"],
+        group_name=row["group_name"],
+        state=GroupRunState(row["state"]),
+        trigger=Trigger(row["trigger"]),
+        requested_by=row["requested_by"],
+        stop_requested_at=row["stop_requested_at"],
+        stopped_by=row["stopped_by"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        steps=tuple(steps),
+    )
+
+
+def _step(row: RowMapping) -> Step:
+    return Step(
+        position=row["position"],
+        job_id=row["job_id"],
+        job_name=row["job_name"],
+        state=StepState(row["state"]),
+        job_run_id=row["job_run_id"],
+    )
+
+
+class GroupRunQueries(RunQueries):
+    # --- creating and reading -------------------------------------------------------------
+
+    def insert_group_run(
+        self,
+        *,
+        account_id: int,
+        group_id: int,
+        group_name: str,
+        jobs: Sequence[tuple[int, str]],
+        trigger: Trigger,
+        requested_by: str,
+        now: datetime,
+        occurrence_id: int | None = None,
+    ) -> int:
+        """A queued run with one pending step per job; the partial unique index refuses a
+        second run in progress of the group."""
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(
+                    insert(s.group_runs).values(
+                        account_id=account_id,
+                        group_id=group_id,
+                        group_name=group_name,
+                        state=GroupRunState.QUEUED.value,
+                        trigger=trigger.value,
+                        requested_by=requested_by,
+                        occurrence_id=occurrence_id,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            text = str(exc.orig).lower()
+            if "unique" in text or "duplicate key" in text:
+                raise Conflict(
+                    f"group {group_name} already has a run in progress",
+                    code="GROUP_ALREADY_RUNNING",
+                ) from None
+            raise
+        key = result.inserted_primary_key
+        assert key is not None
+        run_id = int(key[0])
+        self.conn.execute(
+            insert(s.group_run_steps),
+            [
+                {
+                    "group_run_id": run_id,
+                    "position": position,
+                    "job_id": job_id,
+                    "job_name": job_name,
+                    "state": StepState.PENDING.value,
+                }
+                for position, (job_id, job_name) in enumerate(jobs, start=1)
+            ],
+        )
+        self.record_event("group", run_id, None, GroupRunState.QUEUED.value, now, requested_by)
+        return run_id
+
+    def group_run(self, account_id: int | None, run_id: int) -> GroupRun | None:
+        query = select(s.group_runs).where(s.group_runs.c.id == run_id)
+        if account_id is not None:
+            query = query.where(s.group_runs.c.account_id == account_id)
+        row = self.conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        return group_run(row, self._steps([run_id])[run_id])
+
+    def active_group_run(self, account_id: int, group_id: int) -> GroupRun | None:
+        row = (
+            self.conn.execute(
+                select(s.group_runs).where(
+                    s.group_runs.c.account_id == account_id,
+                    s.group_runs.c.group_id == group_id,
+                    s.group_runs.c.state.in_(_ACTIVE_GROUP),
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return group_run(row, self._steps([row["id"]])[row["id"]]) if row else None
+
+    def group_runs(
+        self,
+        account_id: int,
+        *,
+        group_id: int | None,
+        state: str | None,
+        before_id: int | None,
+        limit: int,
+    ) -> list[GroupRun]:
+        query = select(s.group_runs).where(s.group_runs.c.account_id == account_id)
+        if group_id is not None:
+            query = query.where(s.group_runs.c.group_id == group_id)
+        if state is not None:
+            query = query.where(s.group_runs.c.state == state)
+        if before_id is not None:
+            query = query.where(s.group_runs.c.id < before_id)
+        rows = list(
+            self.conn.execute(query.order_by(s.group_runs.c.id.desc()).limit(limit)).mappings()
+        )
+        steps = self._steps([r["id"] for r in rows])
+        return [group_run(r, steps[r["id"]]) for r in rows]
+
+    def _steps(self, run_ids: Iterable[int]) -> dict[int, list[Step]]:
+        ids = list(run_ids)
+        found: dict[int, list[Step]] = {i: [] for i in ids}
+        if not ids:
+            return found
+        rows = self.conn.execute(
+            select(s.group_run_steps)
+            .where(s.group_run_steps.c.group_run_id.in_(ids))
+            .order_by(s.group_run_steps.c.group_run_id, s.group_run_steps.c.position)
+        ).mappings()
+        for row in rows:
+            found[row["group_run_id"]].append(_step(row))
+        return found
+
+    def running_job_ids(self, job_ids: Sequence[int]) -> list[int]:
+        """Which of these jobs have a run in progress (on their own or in a group)."""
+        if not job_ids:
+            return []
+        rows = self.conn.execute(
+            select(s.job_runs.c.job_id).where(
+                s.job_runs.c.job_id.in_(list(job_ids)),
+                s.job_runs.c.state.in_([JobRunState.QUEUED.value, JobRunState.RUNNING.value]),
+            )
+        )
+        return [r[0] for r in rows]
+
+    # --- transitions ----------------------------------------------------------------------
+
+    def move_group_run(
+        self,
+        run_id: int,
+        expected: GroupRunState,
+        new: GroupRunState,
+        now: datetime,
+        actor: str,
+        *,
+        owner: str | None = None,
+        note: str | None = None,
+        **values: Any,
+    ) -> bool:
+        """Guarded transition (and, for a worker, guarded by its lease)."""
+        if new is GroupRunState.RUNNING:
+            values.setdefault("started_at", now)
+        elif new in (
+            GroupRunState.SUCCEEDED,
+            GroupRunState.FAILED,
+            GroupRunState.STOPPED,
+        ):
+            values.setdefault("ended_at", now)
+            values.setdefault("lease_owner", None)
+            values.setdefault("lease_expires_at", None)
+        query = update(s.group_runs).where(
+            s.group_runs.c.id == run_id, s.group_runs.c.state == expected.value
+        )
+        if owner is not None:
+            query = query.where(s.group_runs.c.lease_owner == owner)
+        result = self.conn.execute(query.values(state=new.value, **values))
+        if result.rowcount != 1:
+            return False
+        self.record_event("group", run_id, expected.value, new.value, now, actor, note)
+        return True
+
+    def move_step(
+        self,
+        run_id: int,
+        position: int,
+        expected: StepState,
+        new: StepState,
+        **values: Any,
+    ) -> bool:
+        result = self.conn.execute(
+            update(s.group_run_steps)
+            .where(
+                s.group_run_steps.c.group_run_id == run_id,
+                s.group_run_steps.c.position == position,
+                s.group_run_steps.c.state == expected.value,
+            )
+            .values(state=new.value, **values)
+        )
+        return result.rowcount == 1
+
+    def skip_pending_steps(self, run_id: int) -> None:
+        self.conn.execute(
+            update(s.group_run_steps)
+            .where(
+                s.group_run_steps.c.group_run_id == run_id,
+                s.group_run_steps.c.state == StepState.PENDING.value,
+            )
+            .values(state=StepState.NOT_RUN.value)
+        )
+
+    # --- leases ---------------------------------------------------------------------------
+
+    def claim(self, table: Table, worker: str, now: datetime, until: datetime, **where: Any) -> Any:
+        """Take one queued run, or one whose worker's lease ran out; ``None`` if there is none.
+
+        PostgreSQL skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``); SQLite
+        holds its write lock from the transaction's first statement.
+        """
+        active = [JobRunState.RUNNING.value] if table is s.job_runs else _HELD_GROUP
+        query = (
+            select(table.c.id, table.c.account_id, table.c.state, table.c.lease_owner)
+            .where(
+                or_(
+                    table.c.state == "queued",
+                    table.c.state.in_(active) & (table.c.lease_expires_at < now),
+                ),
+                *(table.c[k] == v for k, v in where.items()),
+            )
+            .order_by(table.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if table is s.job_runs:
+            query = query.where(table.c.group_run_id.is_(None))
+        row = self.conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        self.conn.execute(
+            update(table)
+            .where(table.c.id == row["id"])
+            .values(lease_owner=worker, lease_expires_at=until)
+        )
+        return row
+
+    def renew_leases(self, worker: str, until: datetime) -> tuple[set[int], set[int]]:
+        """Extend this worker's leases; returns the group runs and job runs it still holds."""
+        held: list[set[int]] = []
+        for table in (s.group_runs, s.job_runs):
+            self.conn.execute(
+                update(table)
+                .where(table.c.lease_owner == worker, table.c.state.in_(_HELD_GROUP))
+                .values(lease_expires_at=until)
+            )
+            rows = self.conn.execute(
+                select(table.c.id).where(
+                    table.c.lease_owner == worker, table.c.state.in_(_HELD_GROUP)
+                )
+            )
+            held.append({r[0] for r in rows})
+        return held[0], held[1]
+
+    def stops_for(self, worker: str) -> tuple[set[int], set[int]]:
+        """Runs this worker holds whose stop was asked for."""
+        groups = self.conn.execute(
+            select(s.group_runs.c.id).where(
+                s.group_runs.c.lease_owner == worker,
+                s.group_runs.c.state == GroupRunState.STOPPING.value,
+            )
+        )
+        jobs = self.conn.execute(
+            select(s.job_runs.c.id).where(
+                s.job_runs.c.lease_owner == worker,
+                s.job_runs.c.state == JobRunState.RUNNING.value,
+                s.job_runs.c.stop_requested_at.is_not(None),
+            )
+        )
+        return {r[0] for r in groups}, {r[0] for r in jobs}
+
+    def take_lease(self, table: Table, run_id: int, worker: str, until: datetime) -> None:
+        self.conn.execute(
+            update(table)
+            .where(table.c.id == run_id)
+            .values(lease_owner=worker, lease_expires_at=until)
+        )
+
+    def release_lease(self, table: Table, run_id: int, worker: str, now: datetime) -> None:
+        """Hand a run back: any worker may take it over at once."""
+        self.conn.execute(
+            update(table)
+            .where(table.c.id == run_id, table.c.lease_owner == worker)
+            .values(lease_expires_at=now)
+        )
+
+    def bump_attempt(self, job_run_id: int) -> None:
+        self.conn.execute(
+            update(s.job_runs)
+            .where(s.job_runs.c.id == job_run_id)
+            .values(attempt=s.job_runs.c.attempt + 1)
+        )
+
+    def request_job_stop(self, job_run_id: int, now: datetime, actor: str) -> bool:
+        result = self.conn.execute(
+            update(s.job_runs)
+            .where(
+                s.job_runs.c.id == job_run_id,
+                s.job_runs.c.state == JobRunState.RUNNING.value,
+                s.job_runs.c.stop_requested_at.is_(None),
+            )
+            .values(stop_requested_at=now, stopped_by=actor)
+        )
+        return result.rowcount == 1
+
+    def set_progress(self, job_run_id: int, worker: str, processed: int) -> None:
+        self.conn.execute(
+            update(s.job_runs)
+            .where(s.job_runs.c.id == job_run_id, s.job_runs.c.lease_owner == worker)
+            .values(records_processed=processed)
+        )

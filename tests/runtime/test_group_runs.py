@@ -1,0 +1,230 @@
+"""Group runs on SQLite and PostgreSQL: order, first failure, Run Now and Stop, history.
+
+A worker of the app runs the group runs in its threads (as in ``dataconnect serve``); each test
+waits for the outcome with a bounded poll.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from grouping import DAY, Env, account, big_list_csv, list_csv, pet_csv
+
+from dataconnect.bootstrap import App
+from dataconnect.errors import Conflict
+from dataconnect.runtime.worker import Worker
+
+
+@pytest.fixture
+def env(app: App) -> Env:
+    return account(app)
+
+
+@pytest.fixture
+def worker(app: App) -> Iterator[Worker]:
+    worker = app.start_worker(poll=0.05)
+    yield worker
+    worker.close()
+
+
+def states(env: Env, run_id: int) -> list[str]:
+    return [s.state.value for s in env.app.group_runs.get(env.caller, run_id).steps]
+
+
+def test_steps_run_in_order_each_committed_before_the_next(env: Env, worker: Worker) -> None:
+    """The PET import, second, finds the profiles the list import just added."""
+    first, second = env.list_job(), env.pet_job()
+    group = env.group([first, second])
+    env.put(f"list_{DAY}.csv", list_csv("C1", "C2"))
+    env.put(f"pet_{DAY}.csv", pet_csv("C1", "C2"))
+
+    run = env.wait_group(env.app.group_runs.start(env.caller, group).id)
+
+    assert run.state.value == "succeeded", run
+    assert [(s.job_id, s.state.value) for s in run.steps] == [
+        (first, "succeeded"),
+        (second, "succeeded"),
+    ]
+    one, two = (env.job_run(s.job_run_id or 0) for s in run.steps)
+    assert (one.records_added, two.records_added) == (2, 2)
+    assert one.ended_at is not None and two.started_at is not None
+    assert one.ended_at <= two.started_at
+    assert len(env.rows("PURCHASES")) == 2
+    assert (one.group_run_id, one.position, two.position) == (run.id, 1, 2)
+
+
+def test_the_pet_first_finds_no_profiles_the_order_matters(env: Env, worker: Worker) -> None:
+    pet, lst = env.pet_job(), env.list_job()
+    group = env.group([pet, lst])
+    env.put(f"list_{DAY}.csv", list_csv("C1"))
+    env.put(f"pet_{DAY}.csv", pet_csv("C1"))
+
+    run = env.wait_group(env.app.group_runs.start(env.caller, group).id)
+
+    assert run.state.value == "succeeded"
+    assert env.job_run(run.steps[0].job_run_id or 0).records_rejected == 1
+    assert env.rows("PURCHASES") == []
+
+
+def test_a_failed_step_ends_the_run_failed_and_the_rest_not_run(
+    env: Env, worker: Worker
+) -> None:
+    first = env.list_job("First", "first_{YYYYMMDD}.csv")
+    second = env.list_job("Second", "second_{YYYYMMDD}.csv")  # its file never arrives
+    third = env.list_job("Third", "third_{YYYYMMDD}.csv")
+    group = env.group([first, second, third])
+    env.put(f"first_{DAY}.csv", list_csv("C1"))
+    env.put(f"third_{DAY}.csv", list_csv("C3"))
+
+    run = env.wait_group(env.app.group_runs.start(env.caller, group).id)
+
+    assert run.state.value == "failed"
+    assert states(env, run.id) == ["succeeded", "failed", "not_run"]
+    assert run.steps[2].job_run_id is None
+    assert run.error_code == "FILE_NOT_FOUND"
+    assert "Second" in (run.error_message or "")
+    assert [r["CUSTOMER_ID_"] for r in env.rows("CONTACTS")] == ["C1"]
+    assert env.app.file_server.exists(env.account_id, "upload", f"third_{DAY}.csv")
+
+
+def test_run_now_of_a_group_with_a_run_in_progress_is_refused(app: App, env: Env) -> None:
+    group = env.group([env.list_job("A", "a.csv"), env.list_job("B", "b.csv")])
+    first = app.group_runs.start(env.caller, group)  # no worker: it stays queued
+
+    with pytest.raises(Conflict) as refused:
+        app.group_runs.start(env.caller, group)
+
+    assert refused.value.code == "GROUP_ALREADY_RUNNING"
+    runs, _ = app.group_runs.list(env.caller, group_id=group)
+    assert [r.id for r in runs] == [first.id]
+
+
+def test_run_now_of_a_saved_group_is_refused(app: App, env: Env) -> None:
+    group = env.group([env.list_job("A", "a.csv"), env.list_job("B", "b.csv")], activate=False)
+
+    with pytest.raises(Conflict) as refused:
+        app.group_runs.start(env.caller, group)
+
+    assert refused.value.code == "GROUP_NOT_ACTIVE"
+
+
+def test_a_member_running_alone_blocks_run_now_and_the_group_blocks_it(
+    app: App, env: Env
+) -> None:
+    a, b = env.list_job("A", "a.csv"), env.list_job("B", "b.csv")
+    group = env.group([a, b])
+    alone = app.runs.start_job(env.caller, a)
+
+    with pytest.raises(Conflict) as refused:
+        app.group_runs.start(env.caller, group)
+    assert refused.value.code == "JOB_ALREADY_RUNNING"
+
+    app.runs.stop(env.caller, alone.id)  # queued: ends at once
+    app.group_runs.start(env.caller, group)
+    with pytest.raises(Conflict) as blocked:
+        app.runs.start_job(env.caller, b)
+    assert blocked.value.code == "GROUP_RUNNING"
+
+
+def test_stop_of_a_queued_run_ends_it_with_every_step_not_run(app: App, env: Env) -> None:
+    group = env.group([env.list_job("A", "a.csv"), env.list_job("B", "b.csv")])
+    run = app.group_runs.start(env.caller, group)
+
+    stopped = app.group_runs.stop_group(env.caller, group)
+
+    assert stopped.state.value == "stopped"
+    assert states(env, run.id) == ["not_run", "not_run"]
+    assert stopped.stopped_by == env.caller.label
+    with pytest.raises(Conflict) as again:
+        app.group_runs.stop_group(env.caller, group)
+    assert again.value.code == "GROUP_NOT_RUNNING"
+    with pytest.raises(Conflict) as ended:
+        app.group_runs.stop(env.caller, run.id)
+    assert ended.value.code == "RUN_ALREADY_ENDED"
+
+
+def test_stop_aborts_the_running_import_within_a_second_and_rolls_it_back(
+    env: Env, worker: Worker
+) -> None:
+    first = env.list_job("Big", "big_{YYYYMMDD}.csv")
+    second = env.list_job("After", "after_{YYYYMMDD}.csv")
+    group = env.group([first, second])
+    env.put(f"big_{DAY}.csv", big_list_csv(300_000))
+    env.put(f"after_{DAY}.csv", list_csv("Z1"))
+    run = env.app.group_runs.start(env.caller, group)
+    deadline = time.monotonic() + 20
+    while True:  # until the import has read rows (progress is written every second)
+        step = env.app.group_runs.get(env.caller, run.id).steps[0]
+        if step.job_run_id and env.job_run(step.job_run_id).records_processed > 0:
+            break
+        assert time.monotonic() < deadline, "the import never started"
+        time.sleep(0.01)
+
+    asked = time.monotonic()
+    env.app.group_runs.stop_group(env.caller, group)
+    ended = env.wait_group(run.id)
+    took = time.monotonic() - asked
+
+    assert ended.state.value == "stopped"
+    assert took < 1.0, took
+    assert states(env, run.id) == ["aborted", "not_run"]
+    assert env.rows("CONTACTS") == []
+    aborted = env.job_run(ended.steps[0].job_run_id or 0)
+    assert aborted.state.value == "aborted"
+    history = env.app.group_runs.history(env.caller, run.id)
+    assert [(e["from"], e["to"]) for e in history] == [
+        (None, "queued"),
+        ("queued", "running"),
+        ("running", "stopping"),
+        ("stopping", "stopped"),
+    ]
+    assert history[2]["by"] == env.caller.label
+    assert history[0]["by"] == env.caller.label
+
+
+def test_a_stop_between_steps_runs_nothing_more(app: App, env: Env) -> None:
+    """A stop that arrives as a step commits: that step is kept, the next ones do not run."""
+    a = env.list_job("A", "a_{YYYYMMDD}.csv")
+    b = env.list_job("B", "b_{YYYYMMDD}.csv")
+    group = env.group([a, b])
+    env.put(f"a_{DAY}.csv", list_csv("C1"))
+    env.put(f"b_{DAY}.csv", list_csv("C2"))
+    run = app.group_runs.start(env.caller, group)
+    claimed = app.work.claim("w1")
+    assert claimed is not None and claimed.id == run.id
+    original = app.work._attempt
+    calls = []
+
+    def attempt_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+        outcome = original(*args, **kwargs)
+        calls.append(outcome)
+        if len(calls) == 1:  # the first import is done, not yet recorded: the stop arrives
+            app.group_runs.stop_group(env.caller, group)
+        return outcome
+
+    app.work._attempt = attempt_then_stop  # type: ignore[method-assign]
+    app.work.execute(claimed, "w1", threading.Event())
+
+    ended = env.wait_group(run.id)
+    assert ended.state.value == "stopped"
+    assert states(env, run.id) == ["succeeded", "not_run"]
+    assert [r["CUSTOMER_ID_"] for r in env.rows("CONTACTS")] == ["C1"]
+
+
+def test_terminal_runs_never_move_again(app: App, env: Env, worker: Worker) -> None:
+    a = env.list_job("A", "a_{YYYYMMDD}.csv")
+    b = env.list_job("B", "b_{YYYYMMDD}.csv")
+    group = env.group([a, b])
+    run = env.wait_group(app.group_runs.start(env.caller, group).id)
+    assert run.state.value == "failed"
+
+    with pytest.raises(Conflict) as refused:
+        app.group_runs.stop(env.caller, run.id)
+
+    assert refused.value.code == "RUN_ALREADY_ENDED"
+    claimed = app.work.claim("late-worker", only=("group", run.id))
+    assert claimed is None
+    assert env.app.group_runs.get(env.caller, run.id).state.value == "failed"
