@@ -69,9 +69,7 @@ def test_the_pet_first_finds_no_profiles_the_order_matters(env: Env, worker: Wor
     assert env.rows("PURCHASES") == []
 
 
-def test_a_failed_step_ends_the_run_failed_and_the_rest_not_run(
-    env: Env, worker: Worker
-) -> None:
+def test_a_failed_step_ends_the_run_failed_and_the_rest_not_run(env: Env, worker: Worker) -> None:
     first = env.list_job("First", "first_{YYYYMMDD}.csv")
     second = env.list_job("Second", "second_{YYYYMMDD}.csv")  # its file never arrives
     third = env.list_job("Third", "third_{YYYYMMDD}.csv")
@@ -111,9 +109,7 @@ def test_run_now_of_a_saved_group_is_refused(app: App, env: Env) -> None:
     assert refused.value.code == "GROUP_NOT_ACTIVE"
 
 
-def test_a_member_running_alone_blocks_run_now_and_the_group_blocks_it(
-    app: App, env: Env
-) -> None:
+def test_a_member_running_alone_blocks_run_now_and_the_group_blocks_it(app: App, env: Env) -> None:
     a, b = env.list_job("A", "a.csv"), env.list_job("B", "b.csv")
     group = env.group([a, b])
     alone = app.runs.start_job(env.caller, a)

@@ -109,7 +109,7 @@ def test_upgrade_creates_the_data_side_too(empty: Engines) -> None:
         # Two files: the account tables never share the metadata file's write lock.
         assert empty.data is not empty.meta
         assert "import_markers" not in _tables(empty.meta)
-        assert _tables(empty.data) == {"import_markers"}
+        assert _tables(empty.data) == {"import_markers", "import_results"}
 
 
 @pytest.mark.postgres
@@ -120,7 +120,7 @@ def test_on_postgresql_everything_lives_in_the_two_schemas(
     try:
         migrate.upgrade(engines)
         assert _tables(engines.meta, META_SCHEMA) == set(metadata.tables) | {"alembic_version"}
-        assert _tables(engines.meta, DATA_SCHEMA) == {"import_markers"}
+        assert _tables(engines.meta, DATA_SCHEMA) == {"import_markers", "import_results"}
         assert _tables(engines.meta, "public") == set()
         with engines.meta.connect() as conn:
             # The metadata tables are found unqualified through the connection's search_path.
@@ -183,6 +183,21 @@ def test_a_database_at_an_older_revision_is_not_current(empty: Engines) -> None:
     with empty.meta.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
     assert migrate.is_current(empty) is False
+
+
+def test_a_data_database_missing_a_fixed_table_is_not_current_until_upgraded(
+    empty: Engines,
+) -> None:
+    """A data database from before ``import_results`` existed gets it on upgrade."""
+    migrate.upgrade(empty)
+    schema = empty.data_schema
+    with empty.data.begin() as conn:
+        conn.execute(text(f"DROP TABLE {f'{schema}.' if schema else ''}import_results"))
+    assert migrate.is_current(empty) is False
+
+    migrate.upgrade(empty)
+
+    assert migrate.is_current(empty) is True
 
 
 def test_downgrading_to_base_and_upgrading_again_gives_the_metadata_again(empty: Engines) -> None:

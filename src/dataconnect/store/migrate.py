@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 
 from dataconnect.store.data import data_metadata
 from dataconnect.store.engine import Engines, ensure_postgres_schemas
@@ -36,6 +37,12 @@ def upgrade(engines: Engines) -> None:
 
 
 def is_current(engines: Engines) -> bool:
+    """Metadata at Alembic's head, and every fixed table of the data side there."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with engines.meta.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        if MigrationContext.configure(conn).get_current_revision() != head:
+            return False
+    wanted = data_metadata(engines.data_schema).tables.values()
+    with engines.data.connect() as conn:
+        found = inspect(conn)
+        return all(found.has_table(t.name, schema=t.schema) for t in wanted)
