@@ -109,7 +109,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         tables=tables,
         jobs=jobs,
         groups=groups,
-        demo=DemoService(accounts, tables, jobs, groups),
+        demo=DemoService(accounts, tables, jobs, groups, file_server, clock),
         files=FileService(deps, file_server),
         file_server=file_server,
         runs=runs,

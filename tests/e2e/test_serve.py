@@ -254,3 +254,41 @@ def test_serve_stops_on_sigterm(server: Server) -> None:
     assert server.process.returncode is not None
     with pytest.raises(httpx.TransportError), httpx.Client(timeout=2.0) as client:
         client.get(f"{server.base_url}/healthz")
+
+
+def _wait_run(api: httpx.Client, path: str, timeout: float = 30.0) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = api.get(path)
+        assert found.status_code == 200, found.text
+        body: dict[str, object] = found.json()
+        if body["state"] not in ("queued", "running", "stopping"):
+            return body
+        assert time.monotonic() < deadline, f"{path} still {body['state']}"
+        time.sleep(POLL_INTERVAL)
+
+
+def test_run_now_of_the_demo_group_runs_in_the_served_process(
+    server: Server, api: httpx.Client
+) -> None:
+    groups = api.get("/api/v1/groups").json()["items"]
+    nightly = next(g for g in groups if g["name"] == "Nightly load")
+
+    started = api.post(f"/api/v1/groups/{nightly['id']}/run")
+    assert started.status_code == 202, started.text
+    assert api.post(f"/api/v1/groups/{nightly['id']}/run").json()["code"] in (
+        "GROUP_ALREADY_RUNNING",
+        None,  # it may have ended already: then a second run starts (and fails, files gone)
+    )
+    ended = _wait_run(api, f"/api/v1/group-runs/{started.json()['id']}")
+
+    assert ended["state"] == "succeeded", ended
+    steps = ended["steps"]
+    assert isinstance(steps, list)
+    assert [(s["job_name"], s["state"], s["records_added"]) for s in steps] == [
+        ("Load contacts", "succeeded", 3),
+        ("Load purchases", "succeeded", 2),
+        ("Load products", "succeeded", 3),
+    ]
+    rows = api.get("/api/v1/tables/PURCHASES").json()["row_count"]
+    assert rows == 2

@@ -16,6 +16,7 @@ from grouping import DAY, Env, account, big_list_csv, list_csv, pet_csv
 from dataconnect.bootstrap import App
 from dataconnect.errors import Conflict
 from dataconnect.runtime.worker import Worker
+from dataconnect.store.store import Store
 
 
 @pytest.fixture
@@ -98,6 +99,14 @@ def test_run_now_of_a_group_with_a_run_in_progress_is_refused(app: App, env: Env
     assert refused.value.code == "GROUP_ALREADY_RUNNING"
     runs, _ = app.group_runs.list(env.caller, group_id=group)
     assert [r.id for r in runs] == [first.id]
+    # Once its first step runs, its job is busy too; the answer still names the group.
+    claimed = app.work.claim("phantom")
+    assert claimed is not None
+    with Store(app.engines).write() as tx:
+        app.work._next_step(tx, claimed, "phantom", resumed=False)
+    with pytest.raises(Conflict) as again:
+        app.group_runs.start(env.caller, group)
+    assert again.value.code == "GROUP_ALREADY_RUNNING"
 
 
 def test_run_now_of_a_saved_group_is_refused(app: App, env: Env) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from dataconnect.clock import Clock
+from dataconnect.domain.formats import resolve_file_pattern
 from dataconnect.errors import NotFound
+from dataconnect.files.server import FileServer
 from dataconnect.services.accounts import AccountService
 from dataconnect.services.groups import GroupService
 from dataconnect.services.jobs import JobService
@@ -104,20 +108,52 @@ DEMO_JOBS: list[dict[str, Any]] = [
 ]
 
 
+# Sample files, so Run Now of "Nightly load" succeeds at once (a successful import removes
+# its file from upload/; starting `serve --demo` again puts missing ones back).
+DEMO_FILES: dict[str, str] = {
+    "contacts_{YYYYMMDD}.csv": (
+        "cust_id,email,first,city\n"
+        "C001,ada@example.com,Ada,London\n"
+        "C002,grace@example.com,Grace,New York\n"
+        "C003,alan@example.com,Alan,Manchester\n"
+    ),
+    "purchases_{YYYYMMDD}.csv": (
+        "cust_id,last_order,ltv\nC001,2026-11-02,412.50\nC002,2026-10-18,89.90\n"
+    ),
+    "products.csv": (
+        "sku,title,price\nSKU-1,Notebook,4.50\nSKU-2,Fountain pen,39.00\nSKU-3,Ink,7.25\n"
+    ),
+}
+
+
 class DemoService:
     def __init__(
-        self, accounts: AccountService, tables: TableService, jobs: JobService, groups: GroupService
+        self,
+        accounts: AccountService,
+        tables: TableService,
+        jobs: JobService,
+        groups: GroupService,
+        files: FileServer,
+        clock: Clock,
     ) -> None:
         self._accounts, self._tables, self._jobs, self._groups = accounts, tables, jobs, groups
+        self._files, self._clock = files, clock
 
     def ensure(self) -> tuple[bool, str]:
-        """Seed the demo account if missing; returns (created, a fresh API token)."""
+        """Seed the demo account if missing and put back missing sample files; returns
+        (created, a fresh API token)."""
         created = False
         try:
-            self._accounts.account_by_name(DEMO_ACCOUNT)
+            account = self._accounts.account_by_name(DEMO_ACCOUNT)
         except NotFound:
             self._seed()
             created = True
+            account = self._accounts.account_by_name(DEMO_ACCOUNT)
+        local = self._clock.now().astimezone(ZoneInfo(account.timezone))
+        for pattern, text in DEMO_FILES.items():
+            name = resolve_file_pattern(pattern, local)
+            if not self._files.exists(account.id, "upload", name):
+                self._files.put(account.id, "upload", name, [text.encode()], len(text))
         _, token = self._accounts.create_token(DEMO_ACCOUNT, DEMO_USER)
         return created, token
 

@@ -33,6 +33,12 @@ class GroupRunService:
                     f"group {group.name} is only saved; activate it to run it",
                     code="GROUP_NOT_ACTIVE",
                 )
+            if tx.active_group_run(caller.account_id, group.id) is not None:
+                # Its own steps are running jobs too: name the real reason first.
+                raise Conflict(
+                    f"group {group.name} already has a run in progress",
+                    code="GROUP_ALREADY_RUNNING",
+                )
             jobs = {j.id: j for j in tx.jobs(caller.account_id, ids=group.job_ids)}
             busy = tx.running_job_ids(list(group.job_ids))
             if busy:
