@@ -64,7 +64,7 @@ class App:
         worker = Worker(
             self.work,
             self.signals,
-            slots=slots or self.settings.worker_slots,
+            slots=slots or self.settings.slots,
             poll=poll,
             only=only,
             worker_id=new_worker_id(role),

@@ -20,13 +20,25 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    worker_slots: int = Field(default=4, ge=1, le=64, description="runs one worker runs at once")
+    worker_slots: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="runs one worker runs at once; default 4 on PostgreSQL, 1 on SQLite, whose "
+        "data file has one writer at a time (a second import would only wait for the first)",
+    )
     lease_seconds: float = Field(
         default=10.0,
         ge=1.0,
         le=600.0,
         description="a run whose worker sent no sign of life for this long is taken over",
     )
+
+    @property
+    def slots(self) -> int:
+        if self.worker_slots is not None:
+            return self.worker_slots
+        return 4 if self.is_postgres else 1
 
     @property
     def files_root(self) -> Path:

@@ -75,7 +75,11 @@ def serve(
 @guarded
 def worker(
     slots: Annotated[
-        int | None, typer.Option(help="runs at once (default DATACONNECT_WORKER_SLOTS, 4)")
+        int | None,
+        typer.Option(
+            help="runs at once (default DATACONNECT_WORKER_SLOTS, else 4 on PostgreSQL, "
+            "1 on SQLite)"
+        ),
     ] = None,
 ) -> None:
     """Run job and group runs, beside other workers (PostgreSQL) or a `serve --role web`."""
