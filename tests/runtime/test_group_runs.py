@@ -233,3 +233,63 @@ def test_terminal_runs_never_move_again(app: App, env: Env, worker: Worker) -> N
     claimed = app.work.claim("late-worker", only=("group", run.id))
     assert claimed is None
     assert env.app.group_runs.get(env.caller, run.id).state.value == "failed"
+
+
+def test_a_web_only_app_queues_runs_for_the_workers(app: App, env: Env) -> None:
+    """`serve --role web`: the HTTP app starts runs; only a worker runs them."""
+    from fastapi.testclient import TestClient
+
+    from dataconnect.api.app import create_app
+
+    a = env.list_job("A", "a_{YYYYMMDD}.csv")
+    b = env.list_job("B", "b_{YYYYMMDD}.csv")
+    group = env.group([a, b])
+    env.put(f"a_{DAY}.csv", list_csv("C1"))
+    env.put(f"b_{DAY}.csv", list_csv("C2"))
+    _, token = app.accounts.create_token("Acme", "dd@acme.example.com")
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(app, worker=False)) as web:
+        started = web.post(f"/api/v1/groups/{group}/run", headers=headers)
+        assert started.status_code == 202, started.text
+        run_id = started.json()["id"]
+        assert app.workers == []
+        assert web.get(f"/api/v1/group-runs/{run_id}", headers=headers).json()["state"] == "queued"
+
+        worker = app.start_worker(poll=0.05)
+        try:
+            ended = env.wait_group(run_id)
+        finally:
+            worker.close()
+        body = web.get(f"/api/v1/group-runs/{run_id}", headers=headers).json()
+
+    assert ended.state.value == "succeeded"
+    assert body["state"] == "succeeded"
+    assert [(s["position"], s["state"], s["records_added"]) for s in body["steps"]] == [
+        (1, "succeeded", 1),
+        (2, "succeeded", 1),
+    ]
+    assert [h["to"] for h in body["history"]] == ["queued", "running", "succeeded"]
+
+
+def test_group_run_api_errors(app: App, env: Env) -> None:
+    from fastapi.testclient import TestClient
+
+    from dataconnect.api.app import create_app
+
+    group = env.group([env.list_job("A", "a.csv"), env.list_job("B", "b.csv")], activate=False)
+    _, token = app.accounts.create_token("Acme", "dd@acme.example.com")
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(app, worker=False)) as web:
+        saved = web.post(f"/api/v1/groups/{group}/run", headers=headers)
+        missing = web.post("/api/v1/groups/999999/run", headers=headers)
+        not_running = web.post(f"/api/v1/groups/{group}/stop", headers=headers)
+        no_run = web.get("/api/v1/group-runs/999999", headers=headers)
+        bad_state = web.get("/api/v1/group-runs?state=bogus", headers=headers)
+        bad_id = web.post("/api/v1/group-runs/0/stop", headers=headers)
+
+    assert (saved.status_code, saved.json()["code"]) == (409, "GROUP_NOT_ACTIVE")
+    assert (missing.status_code, missing.json()["code"]) == (404, "GROUP_NOT_FOUND")
+    assert (not_running.status_code, not_running.json()["code"]) == (409, "GROUP_NOT_RUNNING")
+    assert (no_run.status_code, no_run.json()["code"]) == (404, "GROUP_RUN_NOT_FOUND")
+    assert (bad_state.status_code, bad_state.json()["code"]) == (422, "GROUP_RUN_STATE_INVALID")
+    assert bad_id.status_code == 422
