@@ -9,11 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from grouping import DAY, Env, account, big_list_csv, list_csv, pet_csv
 
 from dataconnect.bootstrap import App
+from dataconnect.clock import FakeClock
 from dataconnect.errors import Conflict
 from dataconnect.runtime.worker import Worker
 from dataconnect.store.store import Store
@@ -293,3 +295,36 @@ def test_group_run_api_errors(app: App, env: Env) -> None:
     assert (no_run.status_code, no_run.json()["code"]) == (404, "GROUP_RUN_NOT_FOUND")
     assert (bad_state.status_code, bad_state.json()["code"]) == (422, "GROUP_RUN_STATE_INVALID")
     assert bad_id.status_code == 422
+
+
+def test_a_worker_shutting_down_hands_its_run_back(app: App, env: Env, clock: FakeClock) -> None:
+    first = env.list_job("Big", "big_{YYYYMMDD}.csv")
+    second = env.list_job("After", "after_{YYYYMMDD}.csv")
+    group = env.group([first, second])
+    env.put(f"big_{DAY}.csv", big_list_csv(300_000))
+    env.put(f"after_{DAY}.csv", list_csv("Z1"))
+    leaving = app.start_worker(poll=0.05)
+    run = app.group_runs.start(env.caller, group)
+    deadline = time.monotonic() + 20
+    while True:
+        step = app.group_runs.get(env.caller, run.id).steps[0]
+        if step.job_run_id and env.job_run(step.job_run_id).records_processed > 0:
+            break
+        assert time.monotonic() < deadline, "the import never started"
+        time.sleep(0.01)
+
+    leaving.close()
+
+    handed = app.group_runs.get(env.caller, run.id)
+    assert handed.state.value == "running"
+    assert [s.state.value for s in handed.steps] == ["running", "pending"]
+    assert env.rows("CONTACTS") == []
+    clock.advance(timedelta(seconds=1))  # no lease to wait for: handed back at once
+    staying = app.start_worker(poll=0.05)
+    try:
+        ended = env.wait_group(run.id, timeout=60)
+    finally:
+        staying.close()
+    assert ended.state.value == "succeeded"
+    assert env.job_run(ended.steps[0].job_run_id or 0).attempt == 2
+    assert app.tables.get(env.caller, "CONTACTS")[1] == 300_001
