@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from dataconnect.services.runs import RunService
 from dataconnect.services.signals import Signals
 from dataconnect.services.tables import TableService
 from dataconnect.services.work import RunContext, WorkService
-from dataconnect.store import migrate
+from dataconnect.store import migrate, wakeups
 from dataconnect.store.data import DataTables
 from dataconnect.store.engine import Engines, build_engines
 from dataconnect.store.store import Store
@@ -45,6 +46,7 @@ class App:
     work: WorkService
     signals: Signals
     workers: list[Worker] = field(default_factory=list)
+    _listening: threading.Event | None = None
 
     def upgrade_databases(self) -> None:
         migrate.upgrade(self.engines)
@@ -69,10 +71,21 @@ class App:
             only=only,
             worker_id=new_worker_id(role),
         ).start()
+        if self.engines.dialect == "postgresql" and self._listening is None:
+            # Run Now and Stop from other processes arrive at once, not at the next poll.
+            self._listening = threading.Event()
+            threading.Thread(
+                target=wakeups.listen,
+                args=(self.engines.meta, self.signals.publish, self._listening),
+                name="dc-wakeups",
+                daemon=True,
+            ).start()
         self.workers.append(worker)
         return worker
 
     def close(self) -> None:
+        if self._listening is not None:
+            self._listening.set()
         for worker in self.workers:
             worker.close()
         self.workers.clear()

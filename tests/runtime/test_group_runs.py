@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from grouping import DAY, Env, account, big_list_csv, list_csv, pet_csv
@@ -328,3 +329,41 @@ def test_a_worker_shutting_down_hands_its_run_back(app: App, env: Env, clock: Fa
     assert ended.state.value == "succeeded"
     assert env.job_run(ended.steps[0].job_run_id or 0).attempt == 2
     assert app.tables.get(env.caller, "CONTACTS")[1] == 300_001
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_run_now_and_stop_from_another_process_wake_the_worker_at_once(
+    app: App, env: Env, pg_url: str, tmp_path: Path
+) -> None:
+    """On PostgreSQL, NOTIFY carries Run Now and Stop to workers elsewhere: a worker that would
+    poll only every 30 s still starts and stops the run at once."""
+    from dataconnect.testing import make_app
+
+    first = env.list_job("Big", "big_{YYYYMMDD}.csv")
+    second = env.list_job("After", "after_{YYYYMMDD}.csv")
+    group = env.group([first, second])
+    env.put(f"big_{DAY}.csv", big_list_csv(300_000))
+    sleepy = app.start_worker(poll=30.0)
+    time.sleep(0.5)  # let the worker's first poll and its LISTEN happen before the Run Now
+    elsewhere = make_app(home=tmp_path / "elsewhere", database_url=pg_url)
+    caller = elsewhere.accounts.cli_caller("Acme")
+    try:
+        run = elsewhere.group_runs.start(caller, group)
+        deadline = time.monotonic() + 5
+        while True:
+            step = app.group_runs.get(env.caller, run.id).steps[0]
+            if step.job_run_id and env.job_run(step.job_run_id).records_processed > 0:
+                break
+            assert time.monotonic() < deadline, "the sleepy worker did not wake up"
+            time.sleep(0.01)
+
+        asked = time.monotonic()
+        elsewhere.group_runs.stop(caller, run.id)
+        ended = env.wait_group(run.id)
+        took = time.monotonic() - asked
+    finally:
+        sleepy.close()
+        elsewhere.close()
+
+    assert ended.state.value == "stopped"
+    assert took < 1.0, took

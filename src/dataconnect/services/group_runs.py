@@ -58,6 +58,7 @@ class GroupRunService:
                 now=now,
             )
             run = tx.group_run(caller.account_id, run_id)
+            tx.notify(NEW_WORK, "group", run_id)
         assert run is not None
         self._d.signals.publish(NEW_WORK, "group", run_id)
         return run
@@ -111,6 +112,7 @@ class GroupRunService:
         assert current is not None
         if current.state in (GroupRunState.QUEUED, GroupRunState.RUNNING):
             return self._stop(tx, caller, current)  # it moved on meanwhile: try again
+        tx.notify(STOP, "group", run.id)
         return current
 
     def get(self, caller: Caller, run_id: int) -> GroupRun:

@@ -27,6 +27,7 @@ from dataconnect.domain.runs import (
 from dataconnect.errors import Conflict
 from dataconnect.store import schema as s
 from dataconnect.store.runs import RunQueries
+from dataconnect.store.wakeups import notify
 
 _ACTIVE_GROUP = [x.value for x in ACTIVE_GROUP_RUN_STATES]
 _HELD_GROUP = [GroupRunState.RUNNING.value, GroupRunState.STOPPING.value]
@@ -357,6 +358,10 @@ class GroupRunQueries(RunQueries):
             .values(stop_requested_at=now, stopped_by=actor)
         )
         return result.rowcount == 1
+
+    def notify(self, event: str, kind: str, run_id: int) -> None:
+        """Wake the workers of other processes when this transaction commits."""
+        notify(self.conn, event, kind, run_id)
 
     def set_progress(self, job_run_id: int, worker: str, processed: int) -> None:
         self.conn.execute(
