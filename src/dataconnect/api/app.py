@@ -10,7 +10,16 @@ from fastapi import FastAPI, Request, Response
 
 from dataconnect import __version__
 from dataconnect.api import errors
-from dataconnect.api.routes import account, files, group_runs, groups, jobs, runs, tables
+from dataconnect.api.routes import (
+    account,
+    compat,
+    files,
+    group_runs,
+    groups,
+    jobs,
+    runs,
+    tables,
+)
 from dataconnect.bootstrap import App
 
 MAX_JSON_BODY = 1_000_000
@@ -46,11 +55,13 @@ def create_app(dc: App, *, worker: bool = True) -> FastAPI:
         length = request.headers.get("content-length")
         is_upload = request.url.path.startswith("/api/v1/files/")
         if length and length.isdigit() and int(length) > MAX_JSON_BODY and not is_upload:
+            if request.url.path.startswith(compat.ROOT):
+                return compat.error(413, "BODY_TOO_LARGE", f"at most {MAX_JSON_BODY} bytes")
             return errors.problem(
                 413, "BODY_TOO_LARGE", "Body too large", f"at most {MAX_JSON_BODY} bytes"
             )
         return await call_next(request)
 
-    for module in (account, tables, files, jobs, groups, group_runs, runs):
+    for module in (account, tables, files, jobs, groups, group_runs, runs, compat):
         api.include_router(module.router)
     return api

@@ -5,10 +5,12 @@ from __future__ import annotations
 import builtins
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from dataconnect.domain import jobs as job_rules
 from dataconnect.domain.accounts import Caller
+from dataconnect.domain.jobs import JobKind
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.runs import JobRun, JobRunState, Trigger
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
@@ -16,6 +18,8 @@ from dataconnect.services.base import Deps, require_writer
 from dataconnect.services.signals import NEW_WORK, STOP
 from dataconnect.services.views import iso
 from dataconnect.services.work import WorkService
+
+HISTORY_MAX = 1000  # runs in one answer of the Connect run history
 
 
 class RunService:
@@ -42,6 +46,7 @@ class RunService:
                 now=now,
             )
             run = tx.job_run(caller.account_id, run_id)
+            tx.notify(NEW_WORK, "job", run_id)
         assert run is not None
         self._d.signals.publish(NEW_WORK, "job", run_id)
         return run
@@ -101,6 +106,7 @@ class RunService:
                     code="RUN_ALREADY_ENDED",
                 )
             run = tx.job_run(caller.account_id, run_id)
+            tx.notify(STOP, "job", run_id)
         assert run is not None
         self._d.signals.publish(STOP, "job", run_id)
         return run
@@ -144,3 +150,67 @@ class RunService:
         more = len(found) > size
         found = found[:size]
         return found, encode_cursor(found[-1].id) if more else None
+
+    # --- the Connect trigger API (compatibility endpoints) --------------------------------------
+
+    def trigger(self, caller: Caller, job_id: int) -> JobRun:
+        """Queue a run for the original system's trigger API (``Trigger.API``).
+
+        Like ``start_job``, and also refused for a partner-integration job and, before the
+        insert, for a job whose own run is still queued or running.
+        """
+        require_writer(caller)
+        now = self._d.clock.now()
+        with self._d.store.write() as tx:
+            job = tx.job(caller.account_id, job_id)
+            if job is None:
+                raise NotFound(f"no job with id {job_id}", code="JOB_NOT_FOUND")
+            running = job.group_id is not None and tx.group_running(job.group_id)
+            job_rules.check_runnable(job, group_running=running)
+            if job.kind is JobKind.PARTNER_INTEGRATION:
+                raise Conflict(
+                    f"job {job.name} is a partner-integration job; it cannot be triggered",
+                    code="JOB_KIND_NOT_RUNNABLE",
+                )
+            if tx.job_running(job.id):
+                raise Conflict(f"job {job.name} is already running", code="JOB_ALREADY_RUNNING")
+            run_id = tx.insert_job_run(
+                account_id=caller.account_id,
+                job_id=job.id,
+                job_name=job.name,
+                trigger=Trigger.API,
+                requested_by=caller.label,
+                now=now,
+            )
+            run = tx.job_run(caller.account_id, run_id)
+            tx.notify(NEW_WORK, "job", run_id)
+        assert run is not None
+        self._d.signals.publish(NEW_WORK, "job", run_id)
+        return run
+
+    def last_runs(self, caller: Caller, job_ids: Iterable[int]) -> dict[int, JobRun]:
+        """The newest run of each of these jobs (job id → run; jobs never run are left out).
+
+        A job has at most one queued or running run, and no run can be added while it has
+        one, so a job is running exactly when its newest run is queued or running.
+        """
+        with self._d.store.read() as tx:
+            return tx.last_job_runs(caller.account_id, builtins.list(job_ids))
+
+    def job_history(
+        self,
+        caller: Caller,
+        job_id: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = HISTORY_MAX,
+    ) -> builtins.list[JobRun]:
+        """The runs of a job that started (or, still queued, were requested) in
+        ``[since, until)``, newest first, at most ``limit``; the job must exist."""
+        with self._d.store.read() as tx:
+            if tx.job(caller.account_id, job_id) is None:
+                raise NotFound(f"no job with id {job_id}", code="JOB_NOT_FOUND")
+            return tx.job_runs_between(
+                caller.account_id, job_id, since=since, until=until, limit=limit
+            )

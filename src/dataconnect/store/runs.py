@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -181,3 +182,43 @@ class RunQueries:
             }
             for r in rows
         ]
+
+    def last_job_runs(self, account_id: int, job_ids: Sequence[int]) -> dict[int, JobRun]:
+        """The newest run (highest id) of each of these jobs of the account."""
+        out: dict[int, JobRun] = {}
+        ids = list(dict.fromkeys(job_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            newest = (
+                select(func.max(s.job_runs.c.id).label("id"))
+                .where(s.job_runs.c.account_id == account_id, s.job_runs.c.job_id.in_(chunk))
+                .group_by(s.job_runs.c.job_id)
+                .subquery()
+            )
+            rows = self.conn.execute(
+                select(s.job_runs).join(newest, newest.c.id == s.job_runs.c.id)
+            ).mappings()
+            out.update((r["job_id"], job_run(r)) for r in rows)
+        return out
+
+    def job_runs_between(
+        self,
+        account_id: int,
+        job_id: int,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> list[JobRun]:
+        """Runs of a job that started (or, still queued, were requested) in [since, until),
+        newest first."""
+        start = func.coalesce(s.job_runs.c.started_at, s.job_runs.c.created_at)
+        query = select(s.job_runs).where(
+            s.job_runs.c.account_id == account_id, s.job_runs.c.job_id == job_id
+        )
+        if since is not None:
+            query = query.where(start >= since)
+        if until is not None:
+            query = query.where(start < until)
+        rows = self.conn.execute(query.order_by(s.job_runs.c.id.desc()).limit(limit)).mappings()
+        return [job_run(r) for r in rows]
