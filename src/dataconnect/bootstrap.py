@@ -11,6 +11,7 @@ from dataconnect.config import Settings
 from dataconnect.files.server import FileServer
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import Sink, Target
+from dataconnect.runtime.scheduler import Scheduler
 from dataconnect.runtime.worker import Worker, new_worker_id
 from dataconnect.services.accounts import AccountService
 from dataconnect.services.base import Deps
@@ -20,6 +21,7 @@ from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
 from dataconnect.services.jobs import JobService
 from dataconnect.services.runs import RunService
+from dataconnect.services.schedules import ScheduleService
 from dataconnect.services.signals import Signals
 from dataconnect.services.tables import TableService
 from dataconnect.services.work import RunContext, WorkService
@@ -43,9 +45,11 @@ class App:
     file_server: FileServer
     runs: RunService
     group_runs: GroupRunService
+    schedules: ScheduleService
     work: WorkService
     signals: Signals
     workers: list[Worker] = field(default_factory=list)
+    schedulers: list[Scheduler] = field(default_factory=list)
     _listening: threading.Event | None = None
 
     def upgrade_databases(self) -> None:
@@ -83,7 +87,16 @@ class App:
         self.workers.append(worker)
         return worker
 
+    def start_scheduler(self, interval: float = 1.0) -> Scheduler:
+        """A scheduler loop in this process (``serve`` runs one; ``scheduler`` runs only it)."""
+        scheduler = Scheduler(self.schedules.run_pass, interval=interval).start()
+        self.schedulers.append(scheduler)
+        return scheduler
+
     def close(self) -> None:
+        for scheduler in self.schedulers:
+            scheduler.close()
+        self.schedulers.clear()
         if self._listening is not None:
             self._listening.set()
         for worker in self.workers:
@@ -105,8 +118,9 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     )
     accounts = AccountService(deps)
     tables = TableService(deps)
-    jobs = JobService(deps)
-    groups = GroupService(deps)
+    schedules = ScheduleService(deps)
+    jobs = JobService(deps, schedules)
+    groups = GroupService(deps, schedules)
     file_server = FileServer(settings.files_root)
     work = WorkService(
         deps,
@@ -127,6 +141,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         file_server=file_server,
         runs=runs,
         group_runs=GroupRunService(deps),
+        schedules=schedules,
         work=work,
         signals=signals,
     )

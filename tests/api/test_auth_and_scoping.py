@@ -41,6 +41,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/groups/1/deactivate", None),
     ("POST", "/api/v1/groups/1/run", None),
     ("POST", "/api/v1/groups/1/stop", None),
+    ("GET", "/api/v1/groups/1/occurrences", None),
     ("GET", "/api/v1/group-runs", None),
     ("GET", "/api/v1/group-runs/1", None),
     ("POST", "/api/v1/group-runs/1/stop", None),

@@ -26,15 +26,20 @@ MAX_JSON_BODY = 1_000_000
 
 
 def create_app(dc: App, *, worker: bool = True) -> FastAPI:
-    """The HTTP app. With ``worker`` (the embedded ``serve``), a worker runs in this process
-    for as long as the app is served; ``serve --role web`` leaves the runs to ``worker``s."""
+    """The HTTP app. With ``worker`` (the embedded ``serve``), a worker and a scheduler run in
+    this process for as long as the app is served; ``serve --role web`` leaves runs and
+    schedules to ``worker`` and ``scheduler`` processes."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         started = dc.start_worker() if worker else None
+        scheduler = dc.start_scheduler() if worker else None
         try:
             yield
         finally:
+            if scheduler is not None:
+                dc.schedulers.remove(scheduler)
+                await asyncio.to_thread(scheduler.close)
             if started is not None:
                 dc.workers.remove(started)
                 await asyncio.to_thread(started.close)

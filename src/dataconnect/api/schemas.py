@@ -287,3 +287,17 @@ class GroupRunPublic(BaseModel):
 class GroupRunPage(BaseModel):
     items: list[GroupRunPublic]
     next_cursor: str | None
+
+
+class OccurrencePublic(BaseModel):
+    id: int
+    nominal_at: str
+    fire_at: str
+    state: str
+    group_run_id: int | None
+    job_run_id: int | None
+    decided_at: str | None
+
+
+class OccurrencePage(BaseModel):
+    items: list[OccurrencePublic]

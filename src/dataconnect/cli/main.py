@@ -97,5 +97,25 @@ def worker(
         out.print("stopping: runs in hand are handed back to other workers", highlight=False)
 
 
+@cli.command()
+@guarded
+def scheduler(
+    interval: Annotated[float, typer.Option(help="seconds between two passes")] = 1.0,
+) -> None:
+    """Fire scheduled groups and jobs (any number of schedulers may run; each occurrence fires
+    once)."""
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    with app_context() as app:
+        app.start_scheduler(interval=interval)
+        out.print("scheduler ready", highlight=False)
+        done.wait()
+
+
 def main() -> None:
     cli()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -251,4 +253,33 @@ def _queued(json_: bool, view: dict[str, object], message: str) -> None:
         out.print(
             f"{message}; a running `dataconnect serve` or `dataconnect worker` runs it",
             highlight=False,
+        )
+
+
+@groups.command("next")
+@guarded
+def groups_next(
+    group: str,
+    account: AccountOpt,
+    count: Annotated[int, typer.Option(help="how many occurrences (1-100)")] = 10,
+    json_: JsonOpt = False,
+) -> None:
+    """The next planned runs with their drawn minute, in the schedule's time zone."""
+    with app_context() as app:
+        who = caller(app, account)
+        found = _group(app, who, group)
+        planned = app.schedules.next_runs(who, found.id, count)
+        zone = found.schedule.zone(app.accounts.account(who).timezone) if found.schedule else "UTC"
+    if json_:
+        emit_json(planned)
+        return
+    if not planned:
+        out.print(f"group {found.name} has no planned runs (on demand, saved or done)")
+        return
+    tz = ZoneInfo(zone)
+    for occurrence in planned:
+        at = datetime.fromisoformat(str(occurrence["fire_at"])).astimezone(tz)
+        offset = at.strftime("%z")
+        out.print(
+            f"{at:%Y-%m-%d %a %H:%M} UTC{offset[:3]}:{offset[3:]}  {zone}", highlight=False
         )

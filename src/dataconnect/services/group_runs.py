@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
+from datetime import datetime
 from typing import Any
 
 from dataconnect.domain.accounts import Caller
-from dataconnect.domain.groups import GroupState
+from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.runs import GroupRun, GroupRunState, Trigger
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
@@ -14,6 +15,43 @@ from dataconnect.services.base import Deps, require_writer
 from dataconnect.services.signals import NEW_WORK, STOP
 from dataconnect.services.views import iso
 from dataconnect.store.store import Tx
+
+
+def start_group_run(
+    tx: Tx,
+    group: Group,
+    trigger: Trigger,
+    requested_by: str,
+    now: datetime,
+    occurrence_id: int | None = None,
+) -> int:
+    """Queue a run of the (active) group in this transaction; Run Now and the scheduler."""
+    if tx.active_group_run(group.account_id, group.id) is not None:
+        # Its own steps are running jobs too: name the real reason first.
+        raise Conflict(
+            f"group {group.name} already has a run in progress", code="GROUP_ALREADY_RUNNING"
+        )
+    jobs = {j.id: j for j in tx.jobs(group.account_id, ids=group.job_ids)}
+    busy = tx.running_job_ids(list(group.job_ids))
+    if busy:
+        names = ", ".join(jobs[i].name for i in busy if i in jobs)
+        raise Conflict(
+            f"job {names} of group {group.name} is running on its own; "
+            "wait for it or stop it first",
+            code="JOB_ALREADY_RUNNING",
+        )
+    run_id = tx.insert_group_run(
+        account_id=group.account_id,
+        group_id=group.id,
+        group_name=group.name,
+        jobs=[(i, jobs[i].name) for i in group.job_ids],
+        trigger=trigger,
+        requested_by=requested_by,
+        now=now,
+        occurrence_id=occurrence_id,
+    )
+    tx.notify(NEW_WORK, "group", run_id)
+    return run_id
 
 
 class GroupRunService:
@@ -33,32 +71,8 @@ class GroupRunService:
                     f"group {group.name} is only saved; activate it to run it",
                     code="GROUP_NOT_ACTIVE",
                 )
-            if tx.active_group_run(caller.account_id, group.id) is not None:
-                # Its own steps are running jobs too: name the real reason first.
-                raise Conflict(
-                    f"group {group.name} already has a run in progress",
-                    code="GROUP_ALREADY_RUNNING",
-                )
-            jobs = {j.id: j for j in tx.jobs(caller.account_id, ids=group.job_ids)}
-            busy = tx.running_job_ids(list(group.job_ids))
-            if busy:
-                names = ", ".join(jobs[i].name for i in busy if i in jobs)
-                raise Conflict(
-                    f"job {names} of group {group.name} is running on its own; "
-                    "wait for it or stop it first",
-                    code="JOB_ALREADY_RUNNING",
-                )
-            run_id = tx.insert_group_run(
-                account_id=caller.account_id,
-                group_id=group.id,
-                group_name=group.name,
-                jobs=[(i, jobs[i].name) for i in group.job_ids],
-                trigger=trigger,
-                requested_by=caller.label,
-                now=now,
-            )
+            run_id = start_group_run(tx, group, trigger, caller.label, now)
             run = tx.group_run(caller.account_id, run_id)
-            tx.notify(NEW_WORK, "group", run_id)
         assert run is not None
         self._d.signals.publish(NEW_WORK, "group", run_id)
         return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from dataconnect.domain import groups as group_rules
@@ -14,6 +15,7 @@ from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.requests import activation_check, group_from_request
 from dataconnect.errors import NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
+from dataconnect.services.schedules import ScheduleService
 from dataconnect.store.store import Tx
 
 
@@ -22,8 +24,9 @@ def _not_found(group_id: int) -> NotFound:
 
 
 class GroupService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, schedules: ScheduleService) -> None:
         self._d = deps
+        self._schedules = schedules
 
     def _get(self, tx: Tx, caller: Caller, group_id: int) -> Group:
         group = tx.group(caller.account_id, group_id)
@@ -41,14 +44,13 @@ class GroupService:
         require_writer(caller)
         with self._d.store.write() as tx:
             zone, jobs = self._context(tx, caller)
+            now = self._d.clock.now()
             group, _ = group_from_request(
-                data,
-                account_id=caller.account_id,
-                account_zone=zone,
-                jobs=jobs,
-                now=self._d.clock.now(),
+                data, account_id=caller.account_id, account_zone=zone, jobs=jobs, now=now
             )
-            return replace(group, id=tx.insert_group(group))
+            created = replace(group, id=tx.insert_group(group))
+            self._schedules.replan(tx, created, zone, now)
+            return created
 
     def get(self, caller: Caller, group_id: int) -> Group:
         with self._d.store.read() as tx:
@@ -56,13 +58,14 @@ class GroupService:
 
     def details(
         self, caller: Caller, group_id: int
-    ) -> tuple[Group, dict[int, Job], dict[str, Any] | None]:
-        """The group with its member jobs and last run, for display."""
+    ) -> tuple[Group, dict[int, Job], dict[str, Any] | None, datetime | None]:
+        """The group with its member jobs, last run and next run time, for display."""
         with self._d.store.read() as tx:
             group = self._get(tx, caller, group_id)
             jobs = {j.id: j for j in tx.jobs(caller.account_id, ids=group.job_ids)}
             last = tx.last_group_runs([group.id]).get(group.id)
-        return group, jobs, last
+            upcoming = tx.next_fire_times("group", [group.id]).get(group.id)
+        return group, jobs, last, upcoming
 
     def by_name(self, caller: Caller, name: str) -> Group:
         with self._d.store.read() as tx:
@@ -78,7 +81,9 @@ class GroupService:
         state: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> tuple[list[tuple[Group, dict[int, Job], dict[str, Any] | None]], str | None]:
+    ) -> tuple[
+        list[tuple[Group, dict[int, Job], dict[str, Any] | None, datetime | None]], str | None
+    ]:
         size = check_limit(limit)
         after = decode_cursor(cursor)
         wanted = None
@@ -95,7 +100,11 @@ class GroupService:
             found = found[:size]
             jobs = {j.id: j for j in tx.jobs(caller.account_id)}
             last = tx.last_group_runs([g.id for g in found])
-        rows = [(g, {j: jobs[j] for j in g.job_ids if j in jobs}, last.get(g.id)) for g in found]
+            upcoming = tx.next_fire_times("group", [g.id for g in found])
+        rows = [
+            (g, {j: jobs[j] for j in g.job_ids if j in jobs}, last.get(g.id), upcoming.get(g.id))
+            for g in found
+        ]
         return rows, encode_cursor(found[-1].id) if more else None
 
     def update(self, caller: Caller, group_id: int, data: Mapping[str, Any]) -> Group:
@@ -113,6 +122,9 @@ class GroupService:
             )
             group_rules.check_change(before, after, running=tx.group_running(group_id))
             tx.update_group(after)
+            if (before.schedule, before.state) != (after.schedule, after.state):
+                # Only a change of when it runs re-plans (future occurrences only).
+                self._schedules.replan(tx, after, zone, self._d.clock.now())
             return after
 
     def activate(self, caller: Caller, group_id: int) -> Group:
@@ -124,6 +136,7 @@ class GroupService:
             activation_check(group, jobs, zone, now)
             group = replace(group, state=GroupState.ACTIVE, updated_at=now)
             tx.update_group(group)
+            self._schedules.replan(tx, group, zone, now)
             return group
 
     def deactivate(self, caller: Caller, group_id: int) -> Group:
@@ -136,6 +149,7 @@ class GroupService:
                 updated_at=self._d.clock.now(),
             )
             tx.update_group(group)
+            self._schedules.forget(tx, "group", group.id)
             return group
 
     def delete(self, caller: Caller, group_id: int) -> None:
@@ -144,3 +158,4 @@ class GroupService:
             group = self._get(tx, caller, group_id)
             group_rules.check_deletable(group, running=tx.group_running(group.id))
             tx.delete_group(caller.account_id, group.id)
+            self._schedules.forget(tx, "group", group.id)

@@ -14,6 +14,7 @@ from dataconnect.domain.requests import job_from_request
 from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
+from dataconnect.services.schedules import ScheduleService
 from dataconnect.store.store import Tx
 
 
@@ -22,8 +23,9 @@ def _not_found(job_id: int) -> NotFound:
 
 
 class JobService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, schedules: ScheduleService) -> None:
         self._d = deps
+        self._schedules = schedules
 
     def _account_zone(self, tx: Tx, caller: Caller) -> str:
         account = tx.account(caller.account_id)
@@ -53,6 +55,7 @@ class JobService:
                 job_rules.activate(job)
             created = replace(job, id=tx.insert_job(job))
             self._index_match_columns(caller, created, tables)
+            self._schedules.replan(tx, created, self._account_zone(tx, caller), now)
             return created
 
     def _index_match_columns(
@@ -125,14 +128,23 @@ class JobService:
             self._index_match_columns(
                 caller, after, {t.name: t for t in tx.tables(caller.account_id)}
             )
+            if (before.schedule, before.run_mode, before.state) != (
+                after.schedule,
+                after.run_mode,
+                after.state,
+            ):
+                # Only a change of when it runs re-plans (future occurrences only).
+                self._schedules.replan(tx, after, self._account_zone(tx, caller), now)
             return after
 
     def activate(self, caller: Caller, job_id: int) -> Job:
         require_writer(caller)
         with self._d.store.write() as tx:
             job = self._get(tx, caller, job_id)
-            job = replace(job, state=job_rules.activate(job), updated_at=self._d.clock.now())
+            now = self._d.clock.now()
+            job = replace(job, state=job_rules.activate(job), updated_at=now)
             tx.update_job(job)
+            self._schedules.replan(tx, job, self._account_zone(tx, caller), now)
             return job
 
     def deactivate(self, caller: Caller, job_id: int) -> Job:
@@ -141,6 +153,7 @@ class JobService:
             job = self._get(tx, caller, job_id)
             job = replace(job, state=job_rules.deactivate(job), updated_at=self._d.clock.now())
             tx.update_job(job)
+            self._schedules.forget(tx, "job", job.id)
             return job
 
     def delete(self, caller: Caller, job_id: int) -> None:
@@ -151,3 +164,4 @@ class JobService:
             if tx.job_running(job.id):
                 raise Conflict(f"job {job.name} is running; stop it first", code="JOB_RUNNING")
             tx.delete_job(caller.account_id, job.id)
+            self._schedules.forget(tx, "job", job.id)

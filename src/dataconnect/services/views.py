@@ -74,6 +74,7 @@ def group_view(
     group: Group,
     jobs: dict[int, Job] | None = None,
     last_run: dict[str, Any] | None = None,
+    next_run_at: datetime | None = None,
 ) -> dict[str, Any]:
     jobs = jobs or {}
     return {
@@ -89,7 +90,7 @@ def group_view(
         "notification": group.notification.to_dict(),
         "schedule": group.schedule.to_dict() if group.schedule else None,
         "schedule_type": group.schedule.kind.value if group.schedule else "on_demand",
-        "next_run_at": None,  # planned occurrences come with the scheduler
+        "next_run_at": iso(next_run_at),  # the drawn minute of the next planned occurrence
         "last_run": None
         if last_run is None
         else {k: iso(v) if isinstance(v, datetime) else v for k, v in last_run.items()},

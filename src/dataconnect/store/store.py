@@ -21,6 +21,7 @@ from dataconnect.store import records
 from dataconnect.store import schema as s
 from dataconnect.store.engine import Engines
 from dataconnect.store.group_runs import GroupRunQueries
+from dataconnect.store.occurrences import OccurrenceQueries
 
 
 class Store:
@@ -46,7 +47,7 @@ def _unique_violation(exc: IntegrityError) -> bool:
     return "unique" in text or "duplicate key" in text
 
 
-class Tx(GroupRunQueries):
+class Tx(GroupRunQueries, OccurrenceQueries):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from dataconnect.api.deps import AppDep, CallerDep, GroupId
-from dataconnect.api.schemas import GroupCreate, GroupPage, GroupPublic, GroupUpdate, body
+from dataconnect.api.schemas import (
+    GroupCreate,
+    GroupPage,
+    GroupPublic,
+    GroupUpdate,
+    OccurrencePage,
+    body,
+)
+from dataconnect.errors import Problem, ValidationFailed
 from dataconnect.services.views import group_view
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
@@ -62,3 +71,21 @@ def activate_group(group_id: GroupId, app: AppDep, caller: CallerDep) -> dict[st
 def deactivate_group(group_id: GroupId, app: AppDep, caller: CallerDep) -> dict[str, Any]:
     app.groups.deactivate(caller, group_id)
     return _view(app, caller, group_id)
+
+
+@router.get("/{group_id}/occurrences", response_model=OccurrencePage)
+def list_occurrences(
+    group_id: GroupId,
+    app: AppDep,
+    caller: CallerDep,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+) -> dict[str, Any]:
+    """Past occurrences with their outcome (fired and its run, skipped, missed, expired) and
+    planned ones with their drawn minute; default range: 7 days back to 30 days ahead."""
+    for name, value in (("from", from_), ("to", to)):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed(
+                Problem(name, "TIME_WITHOUT_OFFSET", "give the time with its UTC offset")
+            )
+    return {"items": app.schedules.occurrences(caller, group_id, from_, to)}
