@@ -98,7 +98,7 @@ class ScheduleService:
                         started.append(run)
             for kind, run_id in started:
                 self._d.signals.publish(NEW_WORK, kind, run_id)
-            if len(due) < limit:
+            if not due:  # deciding plans the next ones, which may be due too (after downtime)
                 return result
 
     def _decide(
