@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +252,82 @@ def test_many_callers_racing_run_now_start_one_run(site: Site) -> None:
     assert all("GROUP_ALREADY_RUNNING" in out for out, _ in answers if out.startswith("refused"))
     found, _ = site.app.group_runs.list(site.caller, group_id=group)
     assert len(found) == 1
+
+
+# --- schedulers ---------------------------------------------------------------------------
+
+SCHEDULED = 1000
+
+
+def _due_now(site: Site) -> None:
+    """Bring every planned occurrence's minute into the last minute: all due at once."""
+    from sqlalchemy import text
+
+    with site.app.engines.meta.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE occurrences SET fire_at = :now - (id % 60) * interval '1 second' "
+                "WHERE state = 'planned'"
+            ),
+            {"now": datetime.now(UTC)},
+        )
+
+
+def _scheduler(site: Site) -> subprocess.Popen[bytes]:
+    log = site.logs / f"scheduler-{time.monotonic_ns()}.log"
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(DATACONNECT), "scheduler", "--interval", "0.2"],
+            env=site.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _fired(site: Site) -> int:
+    from sqlalchemy import text
+
+    with site.app.engines.meta.connect() as conn:
+        return int(
+            conn.execute(text("SELECT count(*) FROM occurrences WHERE state = 'fired'")).scalar()
+            or 0
+        )
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize("kill_one", [False, True], ids=["three", "one-killed"])
+def test_three_schedulers_fire_a_thousand_due_occurrences_exactly_once(
+    site: Site, workers: list[subprocess.Popen[bytes]], kill_one: bool
+) -> None:
+    for n in range(SCHEDULED):
+        request = import_job(f"Scheduled {n}")
+        request.update(run_mode="scheduled", schedule={"kind": "daily", "hour": 3, "slot": 1})
+        request["import"]["file_pattern"] = f"s{n}.csv"
+        site.app.jobs.create(site.caller, request)
+    _due_now(site)
+
+    schedulers = [_scheduler(site) for _ in range(3)]
+    workers.extend(schedulers)  # killed at teardown
+    if kill_one:
+        site.wait(lambda: _fired(site) > 50, 60, "the first firings")
+        schedulers[0].send_signal(signal.SIGKILL)
+        schedulers[0].wait(10)
+    site.wait(lambda: _fired(site) >= SCHEDULED, 120, "every occurrence to fire")
+    time.sleep(1.0)  # one more pass of each scheduler: nothing may fire twice
+
+    from sqlalchemy import text
+
+    with site.app.engines.meta.connect() as conn:
+        states = dict(
+            conn.execute(text("SELECT state, count(*) FROM occurrences GROUP BY state")).all()
+        )
+        runs = conn.execute(
+            text("SELECT job_id, count(*) FROM job_runs WHERE trigger = 'schedule' GROUP BY job_id")
+        ).all()
+        linked = conn.execute(
+            text("SELECT count(DISTINCT job_run_id) FROM occurrences WHERE state = 'fired'")
+        ).scalar()
+    assert states.get("fired") == SCHEDULED, states
+    assert len(runs) == SCHEDULED and {count for _, count in runs} == {1}
+    assert linked == SCHEDULED
+    assert states.get("planned") == SCHEDULED  # each job's next occurrence, planned once

@@ -93,7 +93,8 @@ class ScheduleService:
                 started: list[tuple[str, int]] = []
                 for row in due:
                     state, run = self._decide(tx, row, now)
-                    setattr(result, state.value, getattr(result, state.value) + 1)
+                    if state is not None:
+                        setattr(result, state.value, getattr(result, state.value) + 1)
                     if run is not None:
                         started.append(run)
             for kind, run_id in started:
@@ -103,7 +104,8 @@ class ScheduleService:
 
     def _decide(
         self, tx: Tx, row: Any, now: datetime
-    ) -> tuple[OccurrenceState, tuple[str, int] | None]:
+    ) -> tuple[OccurrenceState | None, tuple[str, int] | None]:
+        """Fire (start the run), skip or miss one due occurrence, and plan the next."""
         kind, owner_id, account_id = row["owner_kind"], row["owner_id"], row["account_id"]
         owner: Group | Job | None = (
             tx.group(account_id, owner_id) if kind == "group" else tx.job(account_id, owner_id)
@@ -111,23 +113,27 @@ class ScheduleService:
         account = tx.account(account_id)
         schedule = _schedule_of(owner) if owner is not None else None
         if owner is None or account is None or schedule is None:
-            tx.decide_occurrence(row["id"], OccurrenceState.EXPIRED, now)
-            return OccurrenceState.EXPIRED, None
+            # Deleted, deactivated or unscheduled since it was planned.
+            if tx.decide_occurrence(row["id"], OccurrenceState.EXPIRED, now):
+                return OccurrenceState.EXPIRED, None
+            return None, None
         running = (
             tx.group_running(owner_id) if kind == "group" else bool(tx.running_job_ids([owner_id]))
         )
         state = due_outcome(row["fire_at"], now, running)
         run: tuple[str, int] | None = None
+        decision = tx.conn.begin_nested()
         if state is OccurrenceState.FIRED:
             try:
                 with tx.conn.begin_nested():
                     run = (kind, self._start(tx, owner, now, row["id"]))
             except Conflict:
                 state = OccurrenceState.SKIPPED  # a member job runs on its own
-        values = {"group_run_id": run[1]} if run and kind == "group" else {}
-        if run and kind == "job":
-            values = {"job_run_id": run[1]}
-        tx.decide_occurrence(row["id"], state, now, **values)
+        values = {f"{kind}_run_id": run[1]} if run else {}
+        if not tx.decide_occurrence(row["id"], state, now, **values):
+            decision.rollback()  # decided by another scheduler meanwhile: its run stands
+            return None, None
+        decision.commit()
         # The next one, drawn now; a replan or an earlier plan may already hold it.
         tx.plan_occurrences(
             account_id,
