@@ -16,6 +16,7 @@ from dataconnect.runtime.worker import Worker, new_worker_id
 from dataconnect.services.accounts import AccountService
 from dataconnect.services.base import Deps
 from dataconnect.services.demo import DemoService
+from dataconnect.services.expiry import ExpiryService
 from dataconnect.services.files import FileService
 from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
@@ -46,6 +47,7 @@ class App:
     runs: RunService
     group_runs: GroupRunService
     schedules: ScheduleService
+    expiry: ExpiryService
     work: WorkService
     signals: Signals
     workers: list[Worker] = field(default_factory=list)
@@ -89,7 +91,7 @@ class App:
 
     def start_scheduler(self, interval: float = 1.0) -> Scheduler:
         """A scheduler loop in this process (``serve`` runs one; ``scheduler`` runs only it)."""
-        scheduler = Scheduler(self.schedules.run_pass, interval=interval).start()
+        scheduler = Scheduler(self.schedules.run_pass, self.expiry.sweep, interval=interval).start()
         self.schedulers.append(scheduler)
         return scheduler
 
@@ -142,6 +144,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         runs=runs,
         group_runs=GroupRunService(deps),
         schedules=schedules,
+        expiry=ExpiryService(deps),
         work=work,
         signals=signals,
     )

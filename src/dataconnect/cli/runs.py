@@ -280,6 +280,4 @@ def groups_next(
     for occurrence in planned:
         at = datetime.fromisoformat(str(occurrence["fire_at"])).astimezone(tz)
         offset = at.strftime("%z")
-        out.print(
-            f"{at:%Y-%m-%d %a %H:%M} UTC{offset[:3]}:{offset[3:]}  {zone}", highlight=False
-        )
+        out.print(f"{at:%Y-%m-%d %a %H:%M} UTC{offset[:3]}:{offset[3:]}  {zone}", highlight=False)

@@ -1,4 +1,5 @@
-"""The scheduler loop: every ``interval`` seconds, decide the occurrences that are due.
+"""The scheduler loop: every ``interval`` seconds, decide the occurrences that are due and
+sweep what has expired.
 
 Any number of schedulers may run (``serve`` has one, ``dataconnect scheduler`` is one more):
 each occurrence is taken by one of them (``FOR UPDATE SKIP LOCKED``, or SQLite's write lock) and
@@ -12,14 +13,12 @@ import logging
 import threading
 from collections.abc import Callable
 
-from dataconnect.services.schedules import Pass
-
 log = logging.getLogger(__name__)
 
 
 class Scheduler:
-    def __init__(self, run_pass: Callable[[], Pass], *, interval: float = 1.0) -> None:
-        self._run_pass = run_pass
+    def __init__(self, *passes: Callable[[], object], interval: float = 1.0) -> None:
+        self._passes = passes
         self._interval = interval
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="dc-scheduler", daemon=True)
@@ -35,11 +34,12 @@ class Scheduler:
 
     def _loop(self) -> None:
         while not self._halt.is_set():
-            try:
-                decided = self._run_pass()
-                if decided.decided:
-                    log.info("scheduler pass: %s", decided)
-            except Exception:
-                log.exception("scheduler pass failed; trying again in %s s", self._interval)
+            for run_pass in self._passes:
+                try:
+                    done = run_pass()
+                    if done != type(done)():  # something was decided: say what
+                        log.info("scheduler: %s", done)
+                except Exception:
+                    log.exception("scheduler pass failed; trying again in %s s", self._interval)
             self.passes += 1
             self._halt.wait(self._interval)

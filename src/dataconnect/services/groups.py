@@ -122,6 +122,8 @@ class GroupService:
             )
             group_rules.check_change(before, after, running=tx.group_running(group_id))
             tx.update_group(after)
+            if before.expires_at != after.expires_at:
+                tx.clear_warned(after.id)  # warned again three days before the new date
             if (before.schedule, before.state) != (after.schedule, after.state):
                 # Only a change of when it runs re-plans (future occurrences only).
                 self._schedules.replan(tx, after, zone, self._d.clock.now())

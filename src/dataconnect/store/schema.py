@@ -94,6 +94,7 @@ jobs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("account_id", "name_key"),
+    Index("ix_jobs_expires_at", "expires_at"),
 )
 
 groups = Table(
@@ -108,9 +109,11 @@ groups = Table(
     Column("schedule", JSON, nullable=True),
     Column("state", String(10), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+    Column("expiry_warned_at", UTCDateTime, nullable=True),  # the 3-day warning was recorded
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("account_id", "name_key"),
+    Index("ix_groups_expires_at", "expires_at"),
 )
 
 # A job belongs to at most one group: the UNIQUE on job_id is Group rule 1's "in no other group".

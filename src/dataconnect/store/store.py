@@ -20,6 +20,7 @@ from dataconnect.errors import Conflict
 from dataconnect.store import records
 from dataconnect.store import schema as s
 from dataconnect.store.engine import Engines
+from dataconnect.store.expiry import ExpiryQueries
 from dataconnect.store.group_runs import GroupRunQueries
 from dataconnect.store.occurrences import OccurrenceQueries
 
@@ -47,7 +48,7 @@ def _unique_violation(exc: IntegrityError) -> bool:
     return "unique" in text or "duplicate key" in text
 
 
-class Tx(GroupRunQueries, OccurrenceQueries):
+class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

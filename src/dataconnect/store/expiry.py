@@ -1,0 +1,78 @@
+"""Queries of expiry (a mixin of ``Tx``): what expires or is about to, by indexed time ranges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from dataconnect.store import schema as s
+
+
+class ExpiryQueries:
+    conn: Connection
+
+    def groups_expiring(self, until: datetime, limit: int) -> list[tuple[int, int]]:
+        """(account id, group id) of groups whose expiry is at or before ``until``."""
+        rows = self.conn.execute(
+            select(s.groups.c.account_id, s.groups.c.id)
+            .where(s.groups.c.expires_at <= until)
+            .order_by(s.groups.c.expires_at)
+            .limit(limit)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def groups_to_warn(self, until: datetime, limit: int) -> list[tuple[int, int]]:
+        rows = self.conn.execute(
+            select(s.groups.c.account_id, s.groups.c.id)
+            .where(s.groups.c.expires_at <= until, s.groups.c.expiry_warned_at.is_(None))
+            .order_by(s.groups.c.expires_at)
+            .limit(limit)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def mark_warned(self, group_id: int, now: datetime) -> None:
+        self.conn.execute(
+            update(s.groups).where(s.groups.c.id == group_id).values(expiry_warned_at=now)
+        )
+
+    def clear_warned(self, group_id: int) -> None:
+        """A new expiry date: a new warning will be due three days before it."""
+        self.conn.execute(
+            update(s.groups).where(s.groups.c.id == group_id).values(expiry_warned_at=None)
+        )
+
+    def jobs_expiring(self, until: datetime, limit: int) -> list[tuple[int, int]]:
+        rows = self.conn.execute(
+            select(s.jobs.c.account_id, s.jobs.c.id)
+            .where(s.jobs.c.expires_at.is_not(None), s.jobs.c.expires_at <= until)
+            .order_by(s.jobs.c.expires_at)
+            .limit(limit)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def add_outbox(
+        self, account_id: int, kind: str, dedupe_key: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        """A notification to send (the mailer comes with the notification issue); once per key."""
+        if self.conn.execute(
+            select(s.outbox.c.id).where(s.outbox.c.dedupe_key == dedupe_key)
+        ).first():
+            return
+        self.conn.execute(
+            insert(s.outbox).values(
+                account_id=account_id,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+    def outbox(self, account_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            select(s.outbox).where(s.outbox.c.account_id == account_id).order_by(s.outbox.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]
