@@ -6,6 +6,7 @@ No worker runs here: a fired occurrence leaves its run queued, which is all thes
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -220,3 +221,68 @@ def test_occurrence_range_limits(app: App, env: Env) -> None:
         app.schedules.occurrences(env.caller, group, start, start + timedelta(days=400))
     with pytest.raises(ValidationFailed):
         app.schedules.next_runs(env.caller, group, 0)
+
+
+def test_the_occurrences_endpoint_shows_outcomes_and_planned_minutes(
+    app: App, env: Env, clock: FakeClock
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from dataconnect.api.app import create_app
+
+    group = scheduled_group(env)
+    first = app.schedules.next_runs(env.caller, group, 1)[0]
+    clock.set(at(first["fire_at"]))
+    app.schedules.run_pass()
+    _, token = app.accounts.create_token("Acme", "dd@acme.example.com")
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(app, worker=False)) as web:
+        found = web.get(
+            f"/api/v1/groups/{group}/occurrences",
+            headers=headers,
+            params={"from": "2026-01-16T00:00:00+00:00", "to": "2026-01-19T00:00:00+00:00"},
+        )
+        naive = web.get(
+            f"/api/v1/groups/{group}/occurrences", headers=headers, params={"from": "2026-01-16"}
+        )
+        listed = web.get(f"/api/v1/groups/{group}", headers=headers).json()
+
+    assert found.status_code == 200, found.text
+    items = found.json()["items"]
+    assert [o["state"] for o in items] == ["fired", "planned", "planned"]
+    assert items[0]["group_run_id"] is not None
+    assert naive.status_code == 422 and naive.json()["code"] == "TIME_WITHOUT_OFFSET"
+    assert listed["next_run_at"] == items[1]["fire_at"]
+    assert listed["schedule_type"] == "daily"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the CLI works on its home's SQLite files
+def test_cli_groups_next_prints_local_times_with_offsets(
+    app: App, env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI runs on the real clock: the next three 02:15-02:29 slots from today (Kolkata:
+    no DST, so the offset is known whatever today is)."""
+    from typer.testing import CliRunner
+
+    from dataconnect.cli.main import cli
+
+    scheduled_group(env, {"kind": "daily", "hour": 2, "slot": 1, "timezone": "Asia/Kolkata"})
+    monkeypatch.setenv("DATACONNECT_HOME", str(app.settings.home))
+    args = ["groups", "next", "Nightly", "--account", "Acme", "--count", "3"]
+
+    first = CliRunner().invoke(cli, args)
+    again = CliRunner().invoke(cli, args)
+
+    assert first.exit_code == 0, first.output
+    lines = first.stdout.strip().splitlines()
+    assert again.stdout == first.stdout  # drawn once, kept
+    assert len(lines) == 3
+    days = []
+    for line in lines:
+        day, weekday, clock_time, offset, zone = line.split()
+        assert (offset, zone) == ("UTC+05:30", "Asia/Kolkata")
+        hour, minute = (int(x) for x in clock_time.split(":"))
+        assert hour == 2 and 15 <= minute <= 29, line
+        days.append(datetime.fromisoformat(day))
+        assert weekday == days[-1].strftime("%a")
+    assert [b - a for a, b in pairwise(days)] == [timedelta(days=1)] * 2
