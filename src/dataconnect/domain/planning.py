@@ -97,6 +97,8 @@ def plan(
     """The next ``count`` occurrences whose slot begins after ``after`` (and not after
     ``until``), each with its drawn minute."""
     found: list[Planned] = []
+    if count < 1:
+        return found
     for day in occurrence_dates(schedule, zone, after):
         start = nominal_at(schedule, zone, day)
         if until is not None and start > until:
