@@ -11,6 +11,8 @@ from dataconnect.config import Settings
 from dataconnect.files.server import FileServer
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import Sink, Target
+from dataconnect.mail.smtp import SmtpTransport
+from dataconnect.runtime.mailer import Mailer
 from dataconnect.runtime.scheduler import Scheduler
 from dataconnect.runtime.worker import Worker, new_worker_id
 from dataconnect.services.accounts import AccountService
@@ -21,6 +23,7 @@ from dataconnect.services.files import FileService
 from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
 from dataconnect.services.jobs import JobService
+from dataconnect.services.notifications import MailService, MailSettings
 from dataconnect.services.runs import RunService
 from dataconnect.services.schedules import ScheduleService
 from dataconnect.services.signals import Signals
@@ -50,7 +53,9 @@ class App:
     expiry: ExpiryService
     work: WorkService
     signals: Signals
+    mail: MailService
     workers: list[Worker] = field(default_factory=list)
+    mailers: list[Mailer] = field(default_factory=list)
     schedulers: list[Scheduler] = field(default_factory=list)
     _listening: threading.Event | None = None
 
@@ -95,7 +100,19 @@ class App:
         self.schedulers.append(scheduler)
         return scheduler
 
+    def start_mailer(self, interval: float = 1.0) -> Mailer:
+        """A mailer loop in this process (``serve`` and ``worker`` run one)."""
+        mailer_id = new_worker_id("mailer")
+        mailer = Mailer(
+            lambda: self.mail.send_due(mailer_id), self.signals, interval=interval
+        ).start()
+        self.mailers.append(mailer)
+        return mailer
+
     def close(self) -> None:
+        for mailer in self.mailers:
+            mailer.close()
+        self.mailers.clear()
         for scheduler in self.schedulers:
             scheduler.close()
         self.schedulers.clear()
@@ -145,9 +162,24 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         group_runs=GroupRunService(deps),
         schedules=schedules,
         expiry=ExpiryService(deps),
+        mail=MailService(deps, _mail_settings(settings), signals),
         work=work,
         signals=signals,
     )
+
+
+def _mail_settings(settings: Settings) -> MailSettings:
+    transport = None
+    if settings.smtp_host:
+        smtp = SmtpTransport(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        )
+        transport = lambda: smtp  # noqa: E731 - one transport, a connection per email
+    return MailSettings(sender=settings.smtp_from, base_url=settings.base_url, transport=transport)
 
 
 def _sink_factory(engines: Engines) -> Callable[[Target, RowPlan], Sink]:

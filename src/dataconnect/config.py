@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +34,16 @@ class Settings(BaseSettings):
         le=600.0,
         description="a run whose worker sent no sign of life for this long is taken over",
     )
+
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="where users reach this service (email links)"
+    )
+    smtp_host: str | None = Field(default=None, description="unset: emails are logged, not sent")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "DataConnect <dataconnect@localhost>"
 
     @property
     def slots(self) -> int:

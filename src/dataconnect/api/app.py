@@ -34,9 +34,13 @@ def create_app(dc: App, *, worker: bool = True) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         started = dc.start_worker() if worker else None
         scheduler = dc.start_scheduler() if worker else None
+        mailer = dc.start_mailer() if worker else None
         try:
             yield
         finally:
+            if mailer is not None:
+                dc.mailers.remove(mailer)
+                await asyncio.to_thread(mailer.close)
             if scheduler is not None:
                 dc.schedulers.remove(scheduler)
                 await asyncio.to_thread(scheduler.close)

@@ -281,6 +281,7 @@ class GroupRunPublic(BaseModel):
     ended_at: str | None
     duration_seconds: float | None
     steps: list[StepPublic]
+    notification: dict[str, Any] | None = None  # the run's email: status, to, attempts, …
     history: list[dict[str, Any]] | None = None
 
 

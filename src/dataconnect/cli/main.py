@@ -92,6 +92,7 @@ def worker(
         signal.signal(sig, lambda *_: done.set())
     with app_context() as app:
         running = app.start_worker(slots=slots)
+        app.start_mailer()
         out.print(f"worker {running.id} ready", highlight=False)
         done.wait()
         out.print("stopping: runs in hand are handed back to other workers", highlight=False)
@@ -115,6 +116,27 @@ def scheduler(
         app.start_scheduler(interval=interval)
         out.print("scheduler ready", highlight=False)
         done.wait()
+
+
+notify = typer.Typer(help="Email notifications.", no_args_is_help=True)
+cli.add_typer(notify, name="notify")
+
+
+@notify.command("test")
+@guarded
+def notify_test(to: str) -> None:
+    """Send a test email with the SMTP settings (DATACONNECT_SMTP_*)."""
+    from dataconnect.domain.accounts import email_problem
+
+    problem = email_problem(to, "to")
+    if problem is not None:
+        fail(problem.code, problem.message)
+    with app_context() as app:
+        try:
+            app.mail.send_test(to)
+        except OSError as exc:  # refused, unreachable, TLS or login failed
+            fail("SMTP_FAILED", f"{type(exc).__name__}: {exc}")
+    out.print(f"test email sent to {to}", highlight=False)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.runs import GroupRun, GroupRunState, Trigger
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
+from dataconnect.services.notifications import record_group_run_end
 from dataconnect.services.signals import NEW_WORK, STOP
 from dataconnect.services.views import iso
 from dataconnect.store.store import Tx
@@ -118,6 +119,7 @@ class GroupRunService:
                 run.id, GroupRunState.QUEUED, GroupRunState.STOPPED, now, caller.label, **marks
             ):
                 tx.skip_pending_steps(run.id)
+                record_group_run_end(tx, run.id, now)
         elif run.state is GroupRunState.RUNNING:
             tx.move_group_run(
                 run.id, GroupRunState.RUNNING, GroupRunState.STOPPING, now, caller.label, **marks
@@ -156,6 +158,20 @@ class GroupRunService:
             }
             for i, r in found.items()
             if r is not None
+        }
+
+    def notification(self, caller: Caller, run: GroupRun) -> dict[str, object] | None:
+        """The run's email, if one is due: pending, sent, not_sent (no SMTP) or failed."""
+        with self._d.store.read() as tx:
+            row = tx.outbox_for_runs([run.id]).get(run.id)
+        if row is None or row["account_id"] != caller.account_id:
+            return None
+        return {
+            "status": row["status"],
+            "to": row["payload"].get("to", []),
+            "attempts": row["attempts"],
+            "sent_at": iso(row["sent_at"]),
+            "last_error": row["last_error"],
         }
 
     def history(self, caller: Caller, run_id: int) -> builtins.list[dict[str, object]]:

@@ -22,6 +22,7 @@ from dataconnect.domain.schedules import Schedule
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps
 from dataconnect.services.group_runs import start_group_run
+from dataconnect.services.notifications import record_skipped
 from dataconnect.services.signals import NEW_WORK
 from dataconnect.services.views import iso
 from dataconnect.store.store import Tx
@@ -134,6 +135,8 @@ class ScheduleService:
             decision.rollback()  # decided by another scheduler meanwhile: its run stands
             return None, None
         decision.commit()
+        if state is OccurrenceState.SKIPPED and kind == "group":
+            record_skipped(tx, row, now)
         # The next one, drawn now; a replan or an earlier plan may already hold it.
         tx.plan_occurrences(
             account_id,

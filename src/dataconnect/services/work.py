@@ -33,6 +33,7 @@ from dataconnect.errors import Conflict
 from dataconnect.files.server import FileServer
 from dataconnect.imports.engine import ImportOutcome, SinkFactory, run_import
 from dataconnect.services.base import Deps
+from dataconnect.services.notifications import MAIL, record_group_run_end
 from dataconnect.store import schema as s
 from dataconnect.store.store import Tx
 
@@ -132,6 +133,7 @@ class WorkService:
         halt = halt or threading.Event()
         if claimed.kind == "group":
             self._group(claimed, worker, stop, progress, halt)
+            self._d.signals.publish(MAIL)  # its email, if any, is committed now
         else:
             self._single(claimed, worker, stop, progress, halt)
 
@@ -263,6 +265,7 @@ class WorkService:
             if can_move_group_run(expected, state) and tx.move_group_run(
                 run_id, expected, state, now, worker, owner=worker, **values
             ):
+                record_group_run_end(tx, run_id, now)  # committed with the final state
                 return
 
     # --- one import attempt ---------------------------------------------------------------

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from dataconnect.store import schema as s
 
@@ -51,28 +50,3 @@ class ExpiryQueries:
             .limit(limit)
         )
         return [(r[0], r[1]) for r in rows]
-
-    def add_outbox(
-        self, account_id: int, kind: str, dedupe_key: str, payload: dict[str, Any], now: datetime
-    ) -> None:
-        """A notification to send (the mailer comes with the notification issue); once per key."""
-        if self.conn.execute(
-            select(s.outbox.c.id).where(s.outbox.c.dedupe_key == dedupe_key)
-        ).first():
-            return
-        self.conn.execute(
-            insert(s.outbox).values(
-                account_id=account_id,
-                kind=kind,
-                dedupe_key=dedupe_key,
-                payload=payload,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-
-    def outbox(self, account_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            select(s.outbox).where(s.outbox.c.account_id == account_id).order_by(s.outbox.c.id)
-        ).mappings()
-        return [dict(r) for r in rows]

@@ -258,7 +258,13 @@ outbox = Table(
     Column("sent_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # pending → sent, or not_sent (no SMTP server configured), or failed (gave up after a day)
+    Column("status", String(10), nullable=False, server_default="pending"),
+    Column("group_run_id", Id, nullable=True),  # the run an email reports, shown with it
+    Column("claimed_by", String(100), nullable=True),  # the mailer sending it right now
+    Column("claimed_until", UTCDateTime, nullable=True),
     Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
+    Index("ix_outbox_group_run_id", "group_run_id"),
 )
 
 __all__ = [

@@ -23,6 +23,7 @@ from dataconnect.store.engine import Engines
 from dataconnect.store.expiry import ExpiryQueries
 from dataconnect.store.group_runs import GroupRunQueries
 from dataconnect.store.occurrences import OccurrenceQueries
+from dataconnect.store.outbox import OutboxQueries
 
 
 class Store:
@@ -48,7 +49,7 @@ def _unique_violation(exc: IntegrityError) -> bool:
     return "unique" in text or "duplicate key" in text
 
 
-class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries):
+class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries, OutboxQueries):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 

@@ -16,7 +16,9 @@ RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="group run id")]
 
 
 def _view(app: App, caller: Caller, run: GroupRun) -> dict[str, Any]:
-    return group_run_view(run, app.group_runs.progress(caller, run))
+    view = group_run_view(run, app.group_runs.progress(caller, run))
+    view["notification"] = app.group_runs.notification(caller, run)
+    return view
 
 
 @router.post("/api/v1/groups/{group_id}/run", status_code=202, response_model=GroupRunPublic)
