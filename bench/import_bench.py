@@ -316,6 +316,11 @@ def run_case(case: str, rows: int, url: str | None, work: Path) -> dict[str, flo
         text=True,
         check=False,
     )
+    if url:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if out.returncode != 0:
         raise SystemExit(f"{case} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
