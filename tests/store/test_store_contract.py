@@ -407,7 +407,7 @@ def test_a_group_keeps_its_members_in_order(app: App, with_list: Caller, jobs: l
     order = [jobs[2], jobs[0], jobs[3]]
     group = app.groups.create(with_list, group_request("Nightly", order))
     assert app.groups.get(with_list, group.id).job_ids == tuple(order)
-    assert [g.job_ids for g, _, _ in app.groups.list(with_list)[0]] == [tuple(order)]
+    assert [g.job_ids for g, _, _, _ in app.groups.list(with_list)[0]] == [tuple(order)]
     assert all(app.jobs.get(with_list, j).group_id == group.id for j in order)
     assert app.jobs.get(with_list, jobs[1]).group_id is None
 
@@ -595,7 +595,7 @@ def test_group_details_show_the_newest_run(
         app, s.group_runs, with_list.account_id, group_id=group.id, group_name="Nightly"
     )
 
-    _, members, last = app.groups.details(with_list, group.id)
+    _, members, last, _ = app.groups.details(with_list, group.id)
     assert set(members) == set(jobs[:2])
     assert last is not None
     assert (last["id"], last["state"], last["ended_at"]) == (newest, "running", None)
@@ -679,7 +679,7 @@ def test_two_groups_racing_for_one_job_end_with_one_conflict(
             thread.join(timeout=60)
         assert not [t for t in threads if t.is_alive()]
         # The loser's group row went with its transaction.
-        groups = [g for g, _, _ in app.groups.list(caller)[0]]
+        groups = [g for g, _, _, _ in app.groups.list(caller)[0]]
         assert [g.id for g in groups] == [v for v in outcomes.values() if isinstance(v, int)]
         assert ids[1] in groups[0].job_ids
     finally:

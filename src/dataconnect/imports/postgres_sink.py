@@ -64,6 +64,7 @@ class PostgresSink:
         self._fairy: Any = None
         self._conn: psycopg.Connection[Any] | None = None
         self._written = False  # has this run written a row yet (else no duplicate can exist)
+        self._fresh = False  # the table was empty when the run began: its rows are all ours
         table = target.table
         self._kind = table.kind
         self._schema = quote(schema)
@@ -138,6 +139,10 @@ class PostgresSink:
                 conn.execute(f"DELETE FROM {self._table}")
             if not self._keyed:
                 return  # rows are copied straight into the table
+            # Held under the lock above: an empty table can only hold what this run writes,
+            # so a staged key found in it is a repeat in the file, nothing to update or probe.
+            empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})").fetchone()
+            self._fresh = bool(empty and empty[0]) and self._kind is not TableKind.PET
             columns = ", ".join(f"{quote(n)} {t}" for n, t in self._stage_columns)
             conn.execute(
                 f"CREATE TEMP TABLE {STAGE} ({IDX} int NOT NULL, {columns}) ON COMMIT DROP"
@@ -203,9 +208,14 @@ class PostgresSink:
         first: dict[tuple[Any, ...], int] = {}
         later: list[tuple[int, int]] = []  # (index, index of the key's first row)
         staged: list[tuple[Any, ...]] = []
+        # One pass over the batch (values and keys) finds no NUL in nearly every file; only a
+        # batch with one is checked row by row.
+        nul_free = not text or not any(
+            "\x00" in v for pair in rows for part in pair for v in part if type(v) is str
+        )
         for index, (values, key) in enumerate(rows):
             row = (*values, *key) if with_key else values
-            if any(row[p] is not None and "\x00" in row[p] for p in text):
+            if not nul_free and any(row[p] is not None and "\x00" in row[p] for p in text):
                 # PostgreSQL text cannot hold NUL characters (SQLite's can).
                 result.rejects.append((index, Reject.INVALID_ENCODING))
                 continue
@@ -307,7 +317,9 @@ class PostgresSink:
             and plan.supplemental_mode is SupplementalMode.APPEND
         )
         updated = 0
-        if append_only:
+        if self._fresh:
+            pass  # no row but this run's: the repeats were refused above
+        elif append_only:
             refuse(
                 f"DELETE FROM {stage} s WHERE {exists()} RETURNING s.{IDX}",
                 (),
@@ -336,7 +348,7 @@ class PostgresSink:
             self._written = self._written or touched.rowcount > 0
 
         added = 0
-        missing = f"NOT {exists()}"
+        missing = "TRUE" if self._fresh else f"NOT {exists()}"
         if plan.insert_on_no_match or self._kind is TableKind.SUPPLEMENTAL:
             own = ["RIID_", *written] if pet else list(written)
             columns = ", ".join(quote(c) for c in [*own, *self._insert_const_columns])
