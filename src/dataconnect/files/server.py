@@ -121,9 +121,10 @@ class FileServer:
         if problem is not None:
             raise _invalid(problem)
         target = directory / name
-        # The name rules already keep it inside; this also catches a symbolic link that leads out.
-        if target.resolve().parent != directory.resolve():
-            raise _invalid("the name leads outside its folder")
+        # The name rules already keep it inside (no separators, no ..); what is left is a
+        # symbolic link, which could lead anywhere: none is followed (one lstat, no resolve).
+        if target.is_symlink():
+            raise _invalid("the name is a symbolic link; links are not followed")
         return target
 
     def put(

@@ -11,6 +11,7 @@ staging table holds each key once and every statement can join on the key alone.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,8 +35,6 @@ from dataconnect.imports.sink import (
 from dataconnect.store.data import RESULT_COLUMNS, RUN_ID, physical_name, quote
 
 # Temporary tables of the run's transaction (dropped at its end).
-STAGE = f"{quote('pg_temp')}.{quote('dc_import_stage')}"  # the batch: idx, values (, PET list key)
-PROFILE_STAGE = f"{quote('pg_temp')}.{quote('dc_import_pet_stage')}"  # PET: idx, RIID_, values
 IDX = quote("idx")  # a staged row's index in the batch
 RIID = quote("RIID_")
 
@@ -99,7 +98,15 @@ class PostgresSink:
             *plan.insert_extra.values(),
         )
         self._insert_const_columns = [*self._stamp, RUN_ID, *plan.insert_extra]
-        self._copy_sql = f"COPY {STAGE} ({', '.join([IDX, *(quote(n) for n in names)])}) FROM STDIN"
+        # Session temp tables, one per shape, emptied at each commit: created once per pooled
+        # connection instead of once per run (catalog writes cost more than a small import).
+        shape = hashlib.sha1(repr(self._stage_columns).encode(), usedforsecurity=False)
+        self._stage = f"{quote('pg_temp')}.{quote('dc_stage_' + shape.hexdigest()[:16])}"
+        self._pet_stage = f"{quote('pg_temp')}.{quote('dc_pet_stage_' + shape.hexdigest()[:16])}"
+        self._stage_dirty = False
+        self._copy_sql = (
+            f"COPY {self._stage} ({', '.join([IDX, *(quote(n) for n in names)])}) FROM STDIN"
+        )
         self._direct_copy_sql = (
             f"COPY {self._table} ({', '.join(quote(c) for c in [*written, RUN_ID])}) FROM STDIN"
         )
@@ -115,14 +122,15 @@ class PostgresSink:
                 conn.rollback()
             conn.autocommit = False  # every statement below runs in the one transaction
             # Timestamps given as text without an offset are UTC, whatever the server's zone.
-            conn.execute("SET LOCAL TimeZone = 'UTC'")
             # A batch is a few thousand staged rows joined to a table that grows inside this
             # transaction, with statistics that know nothing of it (nor of _RUN_ID): left to
             # itself the planner may scan the whole table once per batch, or once per staged
             # row. Every match key is indexed, so one index probe per staged row is always
             # right: joins are nested loops, and EXISTS tests are per-row subplans (OFFSET 0).
-            for setting in ("enable_hashjoin", "enable_mergejoin", "jit"):
-                conn.execute(f"SET LOCAL {setting} = off")
+            conn.execute(  # one round trip: no parameters, so several statements may go
+                "SET LOCAL TimeZone = 'UTC'; SET LOCAL enable_hashjoin = off; "
+                "SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
+            )
             # One writer per table at a time (a second run of it waits here); readers go on.
             conn.execute(f"LOCK TABLE {self._table} IN SHARE ROW EXCLUSIVE MODE")
             found = conn.execute(
@@ -145,14 +153,18 @@ class PostgresSink:
             self._fresh = bool(empty and empty[0]) and self._kind is not TableKind.PET
             columns = ", ".join(f"{quote(n)} {t}" for n, t in self._stage_columns)
             conn.execute(
-                f"CREATE TEMP TABLE {STAGE} ({IDX} int NOT NULL, {columns}) ON COMMIT DROP"
+                f"CREATE TEMP TABLE IF NOT EXISTS {self._stage} ({IDX} int NOT NULL, {columns}) "
+                "ON COMMIT DELETE ROWS"
             )
             if self._kind is TableKind.PET:
                 own = [
                     f"{quote(n)} {t}" for n, t in self._stage_columns[: len(self._written_columns)]
                 ]
                 pet = ", ".join([f"{IDX} int NOT NULL", f"{RIID} bigint NOT NULL", *own])
-                conn.execute(f"CREATE TEMP TABLE {PROFILE_STAGE} ({pet}) ON COMMIT DROP")
+                conn.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {self._pet_stage} ({pet}) "
+                    "ON COMMIT DELETE ROWS"
+                )
         except AlreadyApplied:
             raise
         except BaseException:
@@ -236,7 +248,9 @@ class PostgresSink:
             result.added = len(staged)
             return result
 
-        conn.execute(f"TRUNCATE {STAGE}")
+        if self._stage_dirty:  # empty at the start of the transaction
+            conn.execute(f"TRUNCATE {self._stage}")
+        self._stage_dirty = True
         with conn.cursor() as cur, cur.copy(self._copy_sql) as copy:
             for row in staged:
                 copy.write_row(row)
@@ -245,7 +259,12 @@ class PostgresSink:
             added, updated = self._merge_pet(conn, refused)
         else:
             added, updated = self._merge(
-                conn, STAGE, self._plan.key_columns, self._written_columns, refused, per_row=True
+                conn,
+                self._stage,
+                self._plan.key_columns,
+                self._written_columns,
+                refused,
+                per_row=True,
             )
         for index, seen in later:
             result.rejects.append((index, refused.get(seen, Reject.DUPLICATE_KEY_IN_FILE)))
@@ -263,18 +282,24 @@ class PostgresSink:
         written = [quote(c) for c in self._written_columns]
         into = ", ".join([IDX, RIID, *written])
         picked = ", ".join([f"s.{IDX}", f"l.{RIID}", *(f"s.{c}" for c in written)])
-        conn.execute(f"TRUNCATE {PROFILE_STAGE}")
+        conn.execute(f"TRUNCATE {self._pet_stage}")
         # One PET row per matching profile; batch rows that match no profile are refused.
         unmatched = conn.execute(
-            f"WITH m AS (INSERT INTO {PROFILE_STAGE} ({into}) "
-            f"SELECT {picked} FROM {STAGE} s JOIN {list_table} l "
+            f"WITH m AS (INSERT INTO {self._pet_stage} ({into}) "
+            f"SELECT {picked} FROM {self._stage} s JOIN {list_table} l "
             f"ON {_match(self._plan.key_columns, 'l', 's')} RETURNING {IDX}) "
-            f"SELECT s.{IDX} FROM {STAGE} s WHERE s.{IDX} NOT IN (SELECT {IDX} FROM m)"
+            f"SELECT s.{IDX} FROM {self._stage} s WHERE s.{IDX} NOT IN (SELECT {IDX} FROM m)"
         ).fetchall()
         for (index,) in unmatched:
             refused[index] = Reject.NO_MATCHING_PROFILE
         return self._merge(
-            conn, PROFILE_STAGE, ["RIID_"], self._written_columns, refused, per_row=False, pet=True
+            conn,
+            self._pet_stage,
+            ["RIID_"],
+            self._written_columns,
+            refused,
+            per_row=False,
+            pet=True,
         )
 
     def _merge(
