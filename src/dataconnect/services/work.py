@@ -167,11 +167,9 @@ class WorkService:
         halt: threading.Event,
     ) -> None:
         resumed = claimed.taken_over
-        while True:
-            with self._d.store.write() as tx:
-                job_run_id, stopping = self._next_step(tx, claimed, worker, resumed)
-            if job_run_id is None:
-                return
+        with self._d.store.write() as tx:
+            job_run_id, stopping = self._next_step(tx, claimed, worker, resumed)
+        while job_run_id is not None:
             if stopping:
                 stop.set()  # taken over while stopping: only a committed step is kept
             outcome = self._attempt(claimed.account_id, job_run_id, worker, resumed, stop, progress)
@@ -204,6 +202,8 @@ class WorkService:
                         _step_error(run) if after is GroupRunState.FAILED else None,
                     )
                     return
+                # The hand-off: this step's end and the next one's start commit together.
+                job_run_id, stopping = self._next_step(tx, claimed, worker, False)
 
     def _next_step(
         self, tx: Tx, claimed: Claimed, worker: str, resumed: bool
