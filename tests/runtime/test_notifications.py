@@ -377,3 +377,49 @@ def test_cli_notify_test_sends_a_test_email(
     assert bad.exit_code == 1 and "EMAIL" in bad.stderr
     assert down.exit_code == 1 and "SMTP_FAILED" in down.stderr
     assert unset.exit_code == 1 and "SMTP_NOT_CONFIGURED" in unset.stderr
+
+
+def test_a_run_ended_by_the_worker_that_took_it_over_is_emailed(
+    env: Env, smtp: Smtp, clock: FakeClock
+) -> None:
+    """The first worker died mid-step; the one that took over ends the run: one email."""
+    gid = group(env)
+    env.put(f"first_{DAY}.csv", list_csv("C1"))
+    run = env.app.group_runs.start(env.caller, gid)
+    dead = env.app.work.claim("dead-worker")
+    assert dead is not None
+    with Store(env.app.engines).write() as tx:
+        env.app.work._next_step(tx, dead, "dead-worker", resumed=False)
+    clock.advance(timedelta(seconds=11))
+    taker = env.app.work.claim("w2")
+    assert taker is not None and taker.taken_over
+    env.app.work.execute(taker, "w2", threading.Event())
+
+    env.app.mail.send_due("m1")
+
+    assert env.app.group_runs.get(env.caller, run.id).state.value == "failed"
+    assert [m["Subject"] for _, m in smtp.inbox.received] == ["[DataConnect] Nightly: failed"]
+
+
+def test_a_job_removed_by_its_expiry_is_told_to_the_groups_recipients(
+    env: Env, smtp: Smtp, clock: FakeClock
+) -> None:
+    from dataconnect.testing import START, import_job
+
+    request = import_job("Short lived", expires_at=(START + timedelta(days=1)).isoformat())
+    request["import"]["file_pattern"] = "short.csv"
+    short = env.app.jobs.create(env.caller, request).id
+    other = env.list_job("Stays", "stays.csv")
+    spec = group_request("Pair", [short, other])
+    spec["notification"] = {"when": "failure", "emails": ["ops@example.com"]}
+    spec["expires_at"] = (START + timedelta(days=90)).isoformat()
+    env.app.groups.create(env.caller, spec)
+    clock.set(START + timedelta(days=1))
+    env.app.expiry.sweep()
+
+    env.app.mail.send_due("m1")
+
+    ((_, message),) = smtp.inbox.received
+    assert message["Subject"] == "[DataConnect] Pair: job Short lived expired"
+    text = message.get_body(("plain",)).get_content()
+    assert "removed from the group Pair" in text and "returned to saved" in text
