@@ -292,9 +292,13 @@ class GroupRunQueries(RunQueries):
         return row
 
     def renew_leases(self, worker: str, until: datetime) -> tuple[set[int], set[int]]:
-        """Extend this worker's leases; returns the group runs and job runs it still holds."""
+        """Extend this worker's leases; returns the group runs and job runs it still holds.
+
+        Job runs first, then group runs: the order in which a step's transactions change them,
+        so a renewal never waits in a cycle with a step (PostgreSQL would take a second to
+        find such a deadlock and abort one of the two)."""
         held: list[set[int]] = []
-        for table in (s.group_runs, s.job_runs):
+        for table in (s.job_runs, s.group_runs):
             self.conn.execute(
                 update(table)
                 .where(table.c.lease_owner == worker, table.c.state.in_(_HELD_GROUP))
@@ -306,7 +310,7 @@ class GroupRunQueries(RunQueries):
                 )
             )
             held.append({r[0] for r in rows})
-        return held[0], held[1]
+        return held[1], held[0]
 
     def stops_for(self, worker: str) -> tuple[set[int], set[int]]:
         """Runs this worker holds whose stop was asked for."""
