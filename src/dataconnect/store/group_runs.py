@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -61,6 +61,29 @@ def _step(row: RowMapping) -> Step:
         state=StepState(row["state"]),
         job_run_id=row["job_run_id"],
     )
+
+
+# Built once (see store/runs.py): the statements every step runs.
+_GROUP_RUN = select(s.group_runs).where(s.group_runs.c.id == bindparam("b_id"))
+_GROUP_RUN_OF = _GROUP_RUN.where(s.group_runs.c.account_id == bindparam("b_account"))
+_STEPS = (
+    select(s.group_run_steps)
+    .where(s.group_run_steps.c.group_run_id.in_(bindparam("b_ids", expanding=True)))
+    .order_by(s.group_run_steps.c.group_run_id, s.group_run_steps.c.position)
+)
+_MOVE_STEP = update(s.group_run_steps).where(
+    s.group_run_steps.c.group_run_id == bindparam("b_run"),
+    s.group_run_steps.c.position == bindparam("b_position"),
+    s.group_run_steps.c.state == bindparam("b_state"),
+)
+_MOVE_GROUP_RUN = update(s.group_runs).where(
+    s.group_runs.c.id == bindparam("b_id"), s.group_runs.c.state == bindparam("b_state")
+)
+_MOVE_OWN_GROUP_RUN = _MOVE_GROUP_RUN.where(s.group_runs.c.lease_owner == bindparam("b_owner"))
+_TAKE_LEASE = {
+    table.name: update(table).where(table.c.id == bindparam("b_id"))
+    for table in (s.group_runs, s.job_runs)
+}
 
 
 class GroupRunQueries(RunQueries):
@@ -122,10 +145,11 @@ class GroupRunQueries(RunQueries):
         return run_id
 
     def group_run(self, account_id: int | None, run_id: int) -> GroupRun | None:
-        query = select(s.group_runs).where(s.group_runs.c.id == run_id)
-        if account_id is not None:
-            query = query.where(s.group_runs.c.account_id == account_id)
-        row = self.conn.execute(query).mappings().first()
+        if account_id is None:
+            found = self.conn.execute(_GROUP_RUN, {"b_id": run_id})
+        else:
+            found = self.conn.execute(_GROUP_RUN_OF, {"b_id": run_id, "b_account": account_id})
+        row = found.mappings().first()
         if row is None:
             return None
         return group_run(row, self._steps([run_id])[run_id])
@@ -171,11 +195,7 @@ class GroupRunQueries(RunQueries):
         found: dict[int, list[Step]] = {i: [] for i in ids}
         if not ids:
             return found
-        rows = self.conn.execute(
-            select(s.group_run_steps)
-            .where(s.group_run_steps.c.group_run_id.in_(ids))
-            .order_by(s.group_run_steps.c.group_run_id, s.group_run_steps.c.position)
-        ).mappings()
+        rows = self.conn.execute(_STEPS, {"b_ids": ids}).mappings()
         for row in rows:
             found[row["group_run_id"]].append(_step(row))
         return found
@@ -217,12 +237,13 @@ class GroupRunQueries(RunQueries):
             values.setdefault("ended_at", now)
             values.setdefault("lease_owner", None)
             values.setdefault("lease_expires_at", None)
-        query = update(s.group_runs).where(
-            s.group_runs.c.id == run_id, s.group_runs.c.state == expected.value
-        )
+        guard = {"b_id": run_id, "b_state": expected.value}
         if owner is not None:
-            query = query.where(s.group_runs.c.lease_owner == owner)
-        result = self.conn.execute(query.values(state=new.value, **values))
+            guard["b_owner"] = owner
+        result = self.conn.execute(
+            _MOVE_OWN_GROUP_RUN if owner is not None else _MOVE_GROUP_RUN,
+            {**values, "state": new.value, **guard},
+        )
         if result.rowcount != 1:
             return False
         self.record_event("group", run_id, expected.value, new.value, now, actor, note)
@@ -237,13 +258,14 @@ class GroupRunQueries(RunQueries):
         **values: Any,
     ) -> bool:
         result = self.conn.execute(
-            update(s.group_run_steps)
-            .where(
-                s.group_run_steps.c.group_run_id == run_id,
-                s.group_run_steps.c.position == position,
-                s.group_run_steps.c.state == expected.value,
-            )
-            .values(state=new.value, **values)
+            _MOVE_STEP,
+            {
+                **values,
+                "state": new.value,
+                "b_run": run_id,
+                "b_position": position,
+                "b_state": expected.value,
+            },
         )
         return result.rowcount == 1
 
@@ -331,9 +353,8 @@ class GroupRunQueries(RunQueries):
 
     def take_lease(self, table: Table, run_id: int, worker: str, until: datetime) -> None:
         self.conn.execute(
-            update(table)
-            .where(table.c.id == run_id)
-            .values(lease_owner=worker, lease_expires_at=until)
+            _TAKE_LEASE[table.name],
+            {"lease_owner": worker, "lease_expires_at": until, "b_id": run_id},
         )
 
     def release_lease(self, table: Table, run_id: int, worker: str, now: datetime) -> None:
