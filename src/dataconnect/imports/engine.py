@@ -27,7 +27,7 @@ from dataconnect.imports.batches import (
 )
 from dataconnect.imports.plan import PlanError, RowPlan, build_plan
 from dataconnect.imports.reader import Record, RecordReader
-from dataconnect.imports.sink import AlreadyApplied, Applied, BatchResult, Sink, Target
+from dataconnect.imports.sink import AlreadyApplied, Applied, BatchResult, Sink, Stopped, Target
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 5000
@@ -173,7 +173,8 @@ class _Run:
                 first = next(records, None)
                 plan = self._plan(reader, first)
                 sink = self.open_sink(
-                    Target(account_id, self.target, self.parent, self.run_id, self.now), plan
+                    Target(account_id, self.target, self.parent, self.run_id, self.now, self.stop),
+                    plan,
                 )
                 sink.begin()
                 self._load(first, records, plan, sink)
@@ -203,7 +204,7 @@ class _Run:
             self.outcome_state = ("succeeded", None)
             self._close_rejects(keep=False)
             return ImportOutcome(state="succeeded", file_name=name, already_applied=True)
-        except _Stopped:
+        except (_Stopped, Stopped):
             if sink is not None:
                 sink.rollback()
             self.outcome_state = ("aborted", None)

@@ -32,6 +32,10 @@ class Applied:
     rejects_file: str | None
 
 
+class Stopped(Exception):
+    """The run was asked to stop while its sink waited to begin (another run held the table)."""
+
+
 class AlreadyApplied(Exception):
     """The run's marker row exists: its data was committed before; nothing is applied again."""
 
@@ -45,6 +49,7 @@ class Target:
     parent: TableDef | None  # the profile list of a PET
     job_run_id: int
     now: datetime
+    stop: Any = None  # the run's stop token (``is_set()``), looked at while waiting to begin
 
 
 class Sink(Protocol):

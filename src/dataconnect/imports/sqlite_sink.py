@@ -23,12 +23,15 @@ from dataconnect.imports.sink import (
     Applied,
     BatchResult,
     Row,
+    Stopped,
     Target,
     result_row,
 )
 from dataconnect.store.data import RESULT_COLUMNS, ROW_ID, RUN_ID, physical_name, quote
 
 LOOKUP_CHUNK = 500
+LOCK_POLL_MS = 1000  # while waiting for the write lock, the stop token is read this often
+BUSY_TIMEOUT_MS = 30000  # the pool's own setting (store/engine.py), put back afterwards
 IMPORT_CACHE_KIB = 65536
 
 
@@ -115,7 +118,7 @@ class SqliteSink:
         self._fairy = self._engine.raw_connection()
         self._conn = self._fairy.driver_connection
         self._conn.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._begin_when_free()
         found = self._conn.execute(
             "SELECT 1 FROM import_markers WHERE job_run_id = ?", (self._t.job_run_id,)
         ).fetchone()
@@ -143,6 +146,23 @@ class SqliteSink:
                 f"INSERT OR IGNORE INTO temp.dc_run_keys VALUES ({', '.join('?' for _ in keys)})"
             )
 
+    def _begin_when_free(self) -> None:
+        """Take the data file's write lock, however long another run holds it (an import of
+        a large file in another process), looking at the stop token every second meanwhile."""
+        self._conn.execute(f"PRAGMA busy_timeout={LOCK_POLL_MS}")
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    self._close()
+                    raise
+                stop = self._t.stop
+                if stop is not None and stop.is_set():
+                    self._close()
+                    raise Stopped from None
+
     def commit(self, applied: Applied) -> None:
         try:
             self._conn.execute(
@@ -168,6 +188,7 @@ class SqliteSink:
 
     def _close(self) -> None:
         self._conn.execute("PRAGMA cache_size=-2000")
+        self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self._fairy.close()
         self._conn = self._fairy = None
 
