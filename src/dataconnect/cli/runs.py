@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -43,6 +43,7 @@ WaitOpt = Annotated[
     ),
 ]
 POLL = 0.2
+T = TypeVar("T")
 
 
 # --- jobs -------------------------------------------------------------------------------
@@ -94,25 +95,15 @@ def _print_job_run(run: JobRun) -> None:
 
 
 def _follow_job(app: App, who: Caller, run: JobRun, *, quiet: bool) -> JobRun:
-    worker = app.start_worker(slots=1, poll=POLL, only=("job", run.id), role="cli")
-    stopping = False
-    try:
-        with _progress(quiet) as bar:
-            task = bar.add_task(f"{run.job_name}: starting")
-            while True:
-                try:
-                    current = app.runs.get(who, run.id)
-                    if current.state.value not in ("queued", "running"):
-                        return current
-                    label = "stopping" if stopping else f"{current.records_processed:,} rows read"
-                    bar.update(task, description=f"{run.job_name}: {label}")
-                    time.sleep(POLL)
-                except KeyboardInterrupt:
-                    if not stopping:
-                        stopping = True
-                        _ask_stop(lambda: app.runs.stop(who, run.id))
-    finally:
-        worker.close()
+    def check(stopping: bool) -> tuple[JobRun | None, str]:
+        current = app.runs.get(who, run.id)
+        label = "stopping" if stopping else f"{current.records_processed:,} rows read"
+        ended = current.state.value not in ("queued", "running")
+        return (current if ended else None), f"{run.job_name}: {label}"
+
+    return _follow(
+        app, ("job", run.id), run.job_name, check, lambda: app.runs.stop(who, run.id), quiet
+    )
 
 
 # --- groups -----------------------------------------------------------------------------
@@ -197,25 +188,19 @@ def _print_group_run(view: dict[str, object]) -> None:
 
 
 def _follow_group(app: App, who: Caller, run: GroupRun, *, quiet: bool) -> GroupRun:
-    worker = app.start_worker(slots=1, poll=POLL, only=("group", run.id), role="cli")
-    stopping = False
-    total = len(run.steps)
-    try:
-        with _progress(quiet) as bar:
-            task = bar.add_task(f"{run.group_name}: starting")
-            while True:
-                try:
-                    current = app.group_runs.get(who, run.id)
-                    if not current.active:
-                        return current
-                    bar.update(task, description=_describe(app, who, current, total, stopping))
-                    time.sleep(POLL)
-                except KeyboardInterrupt:
-                    if not stopping:
-                        stopping = True
-                        _ask_stop(lambda: app.group_runs.stop(who, run.id))
-    finally:
-        worker.close()
+    def check(stopping: bool) -> tuple[GroupRun | None, str]:
+        current = app.group_runs.get(who, run.id)
+        ended = None if current.active else current
+        return ended, _describe(app, who, current, len(run.steps), stopping)
+
+    return _follow(
+        app,
+        ("group", run.id),
+        run.group_name,
+        check,
+        lambda: app.group_runs.stop(who, run.id),
+        quiet,
+    )
 
 
 def _describe(app: App, who: Caller, run: GroupRun, total: int, stopping: bool) -> str:
@@ -229,6 +214,36 @@ def _describe(app: App, who: Caller, run: GroupRun, total: int, stopping: bool) 
 
 
 # --- shared -----------------------------------------------------------------------------
+
+
+def _follow(
+    app: App,
+    only: tuple[str, int],
+    title: str,
+    check: Callable[[bool], tuple[T | None, str]],
+    stop: Callable[[], object],
+    quiet: bool,
+) -> T:
+    """Run the run here if no other worker took it, and show ``check``'s line until it ends;
+    Ctrl+C asks for a stop once and keeps following."""
+    worker = app.start_worker(slots=1, poll=POLL, only=only, role="cli")
+    stopping = False
+    try:
+        with _progress(quiet) as bar:
+            task = bar.add_task(f"{title}: starting")
+            while True:
+                try:
+                    ended, line = check(stopping)
+                    if ended is not None:
+                        return ended
+                    bar.update(task, description=line)
+                    time.sleep(POLL)
+                except KeyboardInterrupt:
+                    if not stopping:
+                        stopping = True
+                        _ask_stop(stop)
+    finally:
+        worker.close()
 
 
 def _progress(quiet: bool) -> Progress:

@@ -627,6 +627,15 @@ def membership_problems(before: Job, after: Job) -> list[Problem]:
     return problems
 
 
+def check_triggerable(job: Job) -> None:
+    """The original system's trigger API also refuses partner-integration jobs."""
+    if job.kind is JobKind.PARTNER_INTEGRATION:
+        raise Conflict(
+            f"job {job.name} is a partner-integration job; it cannot be triggered",
+            code="JOB_KIND_NOT_RUNNABLE",
+        )
+
+
 def check_runnable(job: Job, *, group_running: bool) -> None:
     """A run may start now: an active import, not while its group runs (Group rule 8)."""
     if job.state is not JobState.ACTIVE:

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from dataconnect.domain import jobs as job_rules
 from dataconnect.domain.accounts import Caller
-from dataconnect.domain.jobs import JobKind
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.runs import JobRun, JobRunState, Trigger
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
@@ -37,6 +36,8 @@ class RunService:
                 raise NotFound(f"no job with id {job_id}", code="JOB_NOT_FOUND")
             running = job.group_id is not None and tx.group_running(job.group_id)
             job_rules.check_runnable(job, group_running=running)
+            if trigger is Trigger.API:
+                job_rules.check_triggerable(job)
             run_id = tx.insert_job_run(
                 account_id=caller.account_id,
                 job_id=job.id,
@@ -154,39 +155,9 @@ class RunService:
     # --- the Connect trigger API (compatibility endpoints) --------------------------------------
 
     def trigger(self, caller: Caller, job_id: int) -> JobRun:
-        """Queue a run for the original system's trigger API (``Trigger.API``).
-
-        Like ``start_job``, and also refused for a partner-integration job and, before the
-        insert, for a job whose own run is still queued or running.
-        """
-        require_writer(caller)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
-            job = tx.job(caller.account_id, job_id)
-            if job is None:
-                raise NotFound(f"no job with id {job_id}", code="JOB_NOT_FOUND")
-            running = job.group_id is not None and tx.group_running(job.group_id)
-            job_rules.check_runnable(job, group_running=running)
-            if job.kind is JobKind.PARTNER_INTEGRATION:
-                raise Conflict(
-                    f"job {job.name} is a partner-integration job; it cannot be triggered",
-                    code="JOB_KIND_NOT_RUNNABLE",
-                )
-            if tx.job_running(job.id):
-                raise Conflict(f"job {job.name} is already running", code="JOB_ALREADY_RUNNING")
-            run_id = tx.insert_job_run(
-                account_id=caller.account_id,
-                job_id=job.id,
-                job_name=job.name,
-                trigger=Trigger.API,
-                requested_by=caller.label,
-                now=now,
-            )
-            run = tx.job_run(caller.account_id, run_id)
-            tx.notify(NEW_WORK, "job", run_id)
-        assert run is not None
-        self._d.signals.publish(NEW_WORK, "job", run_id)
-        return run
+        """Queue a run for the original system's trigger API (``Trigger.API``): like
+        ``start_job``, and partner-integration jobs are refused too."""
+        return self.start_job(caller, job_id, Trigger.API)
 
     def last_runs(self, caller: Caller, job_ids: Iterable[int]) -> dict[int, JobRun]:
         """The newest run of each of these jobs (job id → run; jobs never run are left out).

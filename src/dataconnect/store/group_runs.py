@@ -23,6 +23,7 @@ from dataconnect.domain.runs import (
     Step,
     StepState,
     Trigger,
+    is_terminal_group_run,
 )
 from dataconnect.errors import Conflict
 from dataconnect.store import schema as s
@@ -227,27 +228,20 @@ class GroupRunQueries(RunQueries):
         **values: Any,
     ) -> bool:
         """Guarded transition (and, for a worker, guarded by its lease)."""
-        if new is GroupRunState.RUNNING:
-            values.setdefault("started_at", now)
-        elif new in (
-            GroupRunState.SUCCEEDED,
-            GroupRunState.FAILED,
-            GroupRunState.STOPPED,
-        ):
-            values.setdefault("ended_at", now)
-            values.setdefault("lease_owner", None)
-            values.setdefault("lease_expires_at", None)
-        guard = {"b_id": run_id, "b_state": expected.value}
-        if owner is not None:
-            guard["b_owner"] = owner
-        result = self.conn.execute(
-            _MOVE_OWN_GROUP_RUN if owner is not None else _MOVE_GROUP_RUN,
-            {**values, "state": new.value, **guard},
+        return self._move(
+            "group",
+            (_MOVE_GROUP_RUN, _MOVE_OWN_GROUP_RUN),
+            run_id,
+            expected.value,
+            new.value,
+            now,
+            actor,
+            owner=owner,
+            note=note,
+            started=new is GroupRunState.RUNNING,
+            ended=is_terminal_group_run(new),
+            values=values,
         )
-        if result.rowcount != 1:
-            return False
-        self.record_event("group", run_id, expected.value, new.value, now, actor, note)
-        return True
 
     def move_step(
         self,

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from dataconnect.domain.runs import JobRun, JobRunState, Trigger
+from dataconnect.domain.runs import JobRun, JobRunState, Trigger, is_terminal_job_run
 from dataconnect.errors import Conflict
 from dataconnect.store import schema as s
 
@@ -114,22 +114,54 @@ class RunQueries:
     ) -> bool:
         """Guarded transition: applies only if the run is still in ``expected`` (and, for a
         worker, only while it holds the run's lease)."""
-        if new is JobRunState.RUNNING:
+        return self._move(
+            "job",
+            (_MOVE_JOB_RUN, _MOVE_OWN_JOB_RUN),
+            run_id,
+            expected.value,
+            new.value,
+            now,
+            actor,
+            owner=owner,
+            note=note,
+            started=new is JobRunState.RUNNING,
+            ended=is_terminal_job_run(new),
+            values=values,
+        )
+
+    def _move(
+        self,
+        kind: str,
+        statements: tuple[Any, Any],
+        run_id: int,
+        expected: str,
+        new: str,
+        now: datetime,
+        actor: str,
+        *,
+        owner: str | None,
+        note: str | None,
+        started: bool,
+        ended: bool,
+        values: dict[str, Any],
+    ) -> bool:
+        """The guarded update of a job or group run, and its event when it applied."""
+        if started:
             values.setdefault("started_at", now)
-        elif new in (JobRunState.SUCCEEDED, JobRunState.FAILED, JobRunState.ABORTED):
+        elif ended:  # an ended run holds no lease any more
             values.setdefault("ended_at", now)
             values.setdefault("lease_owner", None)
             values.setdefault("lease_expires_at", None)
-        guard = {"b_id": run_id, "b_state": expected.value}
+        guard = {"b_id": run_id, "b_state": expected}
         if owner is not None:
             guard["b_owner"] = owner
+        plain, own = statements
         result = self.conn.execute(
-            _MOVE_OWN_JOB_RUN if owner is not None else _MOVE_JOB_RUN,
-            {**values, "state": new.value, **guard},
+            own if owner is not None else plain, {**values, "state": new, **guard}
         )
         if result.rowcount != 1:
             return False
-        self.record_event("job", run_id, expected.value, new.value, now, actor, note)
+        self.record_event(kind, run_id, expected, new, now, actor, note)
         return True
 
     def record_event(
