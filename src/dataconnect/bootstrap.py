@@ -23,9 +23,11 @@ from dataconnect.services.files import FileService
 from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
 from dataconnect.services.jobs import JobService
+from dataconnect.services.manage import ManageService
 from dataconnect.services.notifications import MailService, MailSettings
 from dataconnect.services.runs import RunService
 from dataconnect.services.schedules import ScheduleService
+from dataconnect.services.sessions import SessionService
 from dataconnect.services.signals import Signals
 from dataconnect.services.tables import TableService
 from dataconnect.services.work import RunContext, WorkService
@@ -54,6 +56,8 @@ class App:
     work: WorkService
     signals: Signals
     mail: MailService
+    sessions: SessionService
+    manage: ManageService
     workers: list[Worker] = field(default_factory=list)
     mailers: list[Mailer] = field(default_factory=list)
     schedulers: list[Scheduler] = field(default_factory=list)
@@ -165,6 +169,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         mail=MailService(deps, _mail_settings(settings), signals),
         work=work,
         signals=signals,
+        sessions=SessionService(deps, accounts),
+        manage=ManageService(deps),
     )
 
 

@@ -21,6 +21,7 @@ from dataconnect.api.routes import (
     tables,
 )
 from dataconnect.bootstrap import App
+from dataconnect.web import app as web
 
 MAX_JSON_BODY = 1_000_000
 
@@ -73,4 +74,5 @@ def create_app(dc: App, *, worker: bool = True) -> FastAPI:
 
     for module in (account, tables, files, jobs, groups, group_runs, runs, compat):
         api.include_router(module.router)
+    web.install(api, dc)
     return api

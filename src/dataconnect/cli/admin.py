@@ -15,6 +15,7 @@ from dataconnect.cli.common import (
     guarded,
     out,
 )
+from dataconnect.services.demo import DEMO_USER
 from dataconnect.services.views import account_view, user_view
 
 accounts = typer.Typer(help="Accounts (tenants).", no_args_is_help=True)
@@ -73,6 +74,28 @@ def users_create(
             out.print(f"password: {secret}")
 
 
+@users.command("password")
+@guarded
+def users_password(
+    email: str,
+    account: AccountOpt,
+    password: Annotated[
+        str | None, typer.Option(help="set this password instead of a generated one")
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Give a user a new web UI password (generated unless given); signs their browsers out."""
+    with app_context() as app:
+        secret = app.accounts.set_password(account, email, password)
+    shown = secret if password is None else None
+    if json_:
+        emit_json({"email": email, "password": shown})
+    else:
+        out.print(f"password of {email} changed")
+        if shown:
+            out.print(f"password: {shown}", highlight=False)
+
+
 @users.command("list")
 @guarded
 def users_list(account: AccountOpt, json_: JsonOpt = False) -> None:
@@ -123,9 +146,20 @@ def db_upgrade() -> None:
 def demo(json_: JsonOpt = False) -> None:
     """Seed the demo account (once) and print a fresh API token for it."""
     with app_context() as app:
-        created, token = app.demo.ensure()
+        created, token, password = app.demo.ensure()
     if json_:
-        emit_json({"created": created, "account": "Demo", "token": token})
+        emit_json(
+            {
+                "created": created,
+                "account": "Demo",
+                "email": DEMO_USER,
+                "token": token,
+                "password": password,
+            }
+        )
         return
     out.print("demo account " + ("created" if created else "already there"), highlight=False)
     out.print(f"demo API token: {token}", highlight=False)
+    out.print(
+        f"demo sign-in: account Demo, email {DEMO_USER}, password {password}", highlight=False
+    )

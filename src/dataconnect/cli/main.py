@@ -10,6 +10,7 @@ import typer
 from dataconnect import __version__
 from dataconnect.cli import admin, files, resources, runs  # noqa: F401 - runs adds commands
 from dataconnect.cli.common import app_context, fail, guarded, out
+from dataconnect.services.demo import DEMO_USER
 
 cli = typer.Typer(
     name="dataconnect",
@@ -57,12 +58,19 @@ def serve(
 
     with app_context() as app:
         if demo:
-            created, token = app.demo.ensure()
+            created, token, password = app.demo.ensure()
             out.print("demo account " + ("created" if created else "ready"), highlight=False)
             out.print(f"demo API token: {token}", highlight=False)
+            out.print(
+                f"demo sign-in: account Demo, email {DEMO_USER}, password {password}",
+                highlight=False,
+            )
         bind_host = host or app.settings.host
         bind_port = port or app.settings.port
-        out.print(f"serving on http://{bind_host}:{bind_port} (API docs at /docs)", highlight=False)
+        out.print(
+            f"serving on http://{bind_host}:{bind_port} (web UI at /, API docs at /docs)",
+            highlight=False,
+        )
         uvicorn.run(
             create_app(app, worker=role == "all"),
             host=bind_host,

@@ -22,6 +22,7 @@ from dataconnect.services.base import Deps
 
 TOKEN_PREFIX = "dc_"  # noqa: S105 - a prefix, not a secret
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_DUMMY_HASH = "scrypt$" + "00" * 16 + "$" + "00" * 64
 
 
 def hash_token(token: str) -> str:
@@ -91,6 +92,21 @@ class AccountService:
             )
         return user, password
 
+    def set_password(self, account_name: str, email: str, password: str | None = None) -> str:
+        """A new password (generated when none is given); signs the user's browsers out."""
+        problems = text_problems({"password": password})
+        if password is not None and not 12 <= len(password) <= 200:
+            problems.append(Problem("password", "PASSWORD_INVALID", "12 to 200 characters"))
+        collect(problems)
+        account = self.account_by_name(account_name)
+        password = password or secrets.token_urlsafe(12)
+        with self._d.store.write() as tx:
+            user = tx.user_by_email(account.id, email)
+            if user is None:
+                raise NotFound(f"no user {email} in account {account.name}", code="USER_NOT_FOUND")
+            tx.set_password_hash(user.id, hash_password(password))
+        return password
+
     def users(self, account_name: str) -> list[User]:
         account = self.account_by_name(account_name)
         with self._d.store.read() as tx:
@@ -133,7 +149,11 @@ class AccountService:
             account = tx.account_by_name(account_name)
             user = tx.user_by_email(account.id, email) if account else None
             stored = tx.password_hash(user.id) if user else None
-        if user is None or stored is None or not verify_password(password, stored):
+        if user is None or stored is None:
+            # The same scrypt work as a real check, so timing does not tell who exists.
+            verify_password(password, _DUMMY_HASH)
+            raise bad
+        if not verify_password(password, stored):
             raise bad
         return Caller(
             account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}"

@@ -139,9 +139,9 @@ class DemoService:
         self._accounts, self._tables, self._jobs, self._groups = accounts, tables, jobs, groups
         self._files, self._clock = files, clock
 
-    def ensure(self) -> tuple[bool, str]:
+    def ensure(self) -> tuple[bool, str, str]:
         """Seed the demo account if missing and put back missing sample files; returns
-        (created, a fresh API token)."""
+        (created, a fresh API token, a fresh password for the web UI)."""
         created = False
         try:
             account = self._accounts.account_by_name(DEMO_ACCOUNT)
@@ -155,7 +155,9 @@ class DemoService:
             if not self._files.exists(account.id, "upload", name):
                 self._files.put(account.id, "upload", name, [text.encode()], len(text))
         _, token = self._accounts.create_token(DEMO_ACCOUNT, DEMO_USER)
-        return created, token
+        # A new password at each start: the demo never ships a password everyone knows.
+        password = self._accounts.set_password(DEMO_ACCOUNT, DEMO_USER)
+        return created, token, password
 
     def _seed(self) -> None:
         self._accounts.create_account(DEMO_ACCOUNT, "Europe/Berlin")

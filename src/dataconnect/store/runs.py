@@ -46,6 +46,7 @@ def job_run(row: RowMapping) -> JobRun:
 # The hottest statements of a step, built once: building a statement with .values() and
 # keying it for SQLAlchemy's compile cache costs more CPU than running it. The SET clause of
 # these updates comes from the keys of the parameters given.
+_ENDED_JOB_RUN_STATES = [st.value for st in JobRunState if is_terminal_job_run(st)]
 _INSERT_JOB_RUN = insert(s.job_runs)
 _INSERT_EVENT = insert(s.run_events)
 _JOB_RUN = select(s.job_runs).where(s.job_runs.c.id == bindparam("b_id"))
@@ -210,6 +211,17 @@ class RunQueries:
             query = query.where(s.job_runs.c.job_id == job_id)
         if state is not None:
             query = query.where(s.job_runs.c.state == state)
+        if before_id is not None:
+            query = query.where(s.job_runs.c.id < before_id)
+        rows = self.conn.execute(query.order_by(s.job_runs.c.id.desc()).limit(limit)).mappings()
+        return [job_run(r) for r in rows]
+
+    def ended_job_runs(self, account_id: int, *, before_id: int | None, limit: int) -> list[JobRun]:
+        """Finished job runs, newest first (the Completed jobs tab)."""
+        query = select(s.job_runs).where(
+            s.job_runs.c.account_id == account_id,
+            s.job_runs.c.state.in_(_ENDED_JOB_RUN_STATES),
+        )
         if before_id is not None:
             query = query.where(s.job_runs.c.id < before_id)
         rows = self.conn.execute(query.order_by(s.job_runs.c.id.desc()).limit(limit)).mappings()

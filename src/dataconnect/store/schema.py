@@ -267,6 +267,21 @@ outbox = Table(
     Index("ix_outbox_group_run_id", "group_run_id"),
 )
 
+# Signed-in browsers. Only the SHA-256 of the session cookie is kept, so a leaked table signs
+# nobody in; the CSRF token is per session (synchronizer token), the flash is the next page's note.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("flash", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)
+
 __all__ = [
     "accounts",
     "api_tokens",
@@ -282,4 +297,5 @@ __all__ = [
     "outbox",
     "run_events",
     "users",
+    "web_sessions",
 ]

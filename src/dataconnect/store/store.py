@@ -24,6 +24,7 @@ from dataconnect.store.expiry import ExpiryQueries
 from dataconnect.store.group_runs import GroupRunQueries
 from dataconnect.store.occurrences import OccurrenceQueries
 from dataconnect.store.outbox import OutboxQueries
+from dataconnect.store.sessions import SessionQueries
 
 
 class Store:
@@ -49,7 +50,23 @@ def _unique_violation(exc: IntegrityError) -> bool:
     return "unique" in text or "duplicate key" in text
 
 
-class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries, OutboxQueries):
+def like_pattern(text: str) -> str:
+    """A case-insensitive "contains" pattern for a ``name_key`` column, wildcards escaped; it
+    is always bound, never spliced into the SQL."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _group_filter(query: Any, account_id: int, state: GroupState | None, search: str | None) -> Any:
+    query = query.where(s.groups.c.account_id == account_id)
+    if state is not None:
+        query = query.where(s.groups.c.state == state.value)
+    if search:
+        query = query.where(s.groups.c.name_key.like(like_pattern(search), escape="\\"))
+    return query
+
+
+class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries, OutboxQueries, SessionQueries):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
@@ -266,8 +283,11 @@ class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries, OutboxQueries):
         after_id: int | None = None,
         limit: int | None = None,
         ids: Sequence[int] | None = None,
+        search: str | None = None,
     ) -> list[Job]:
         query = self._jobs_query().where(s.jobs.c.account_id == account_id)
+        if search:
+            query = query.where(s.jobs.c.name_key.like(like_pattern(search), escape="\\"))
         if type_ is not None:
             query = query.where(s.jobs.c.type == type_)
         if state is not None:
@@ -402,18 +422,26 @@ class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries, OutboxQueries):
         state: GroupState | None = None,
         after_id: int | None = None,
         limit: int | None = None,
+        search: str | None = None,
+        offset: int = 0,
     ) -> list[Group]:
-        query = select(s.groups).where(s.groups.c.account_id == account_id)
-        if state is not None:
-            query = query.where(s.groups.c.state == state.value)
+        query = _group_filter(select(s.groups), account_id, state, search)
         if after_id is not None:
             query = query.where(s.groups.c.id > after_id)
         query = query.order_by(s.groups.c.id)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         rows = list(self.conn.execute(query).mappings())
         members = self._members([r["id"] for r in rows])
         return [records.group(r, members[r["id"]]) for r in rows]
+
+    def count_groups(
+        self, account_id: int, *, state: GroupState | None = None, search: str | None = None
+    ) -> int:
+        query = _group_filter(select(func.count()).select_from(s.groups), account_id, state, search)
+        return int(self.conn.execute(query).scalar_one())
 
     def group_running(self, group_id: int) -> bool:
         return self._exists(
