@@ -74,7 +74,12 @@ def routes(web: Web) -> APIRouter:
         return RedirectResponse(HOME, status_code=303)
 
     def login_form(
-        request: Request, *, status: int = 200, error: str | None = None, **values: str
+        request: Request,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        target: str | None = None,
+        **values: str,
     ) -> Response:
         csrf = request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
         response = web.render(
@@ -83,7 +88,7 @@ def routes(web: Web) -> APIRouter:
             {
                 "error": error,
                 "login_csrf": csrf,
-                "next": safe_next(request.query_params.get("next"), HOME),
+                "next": safe_next(target or request.query_params.get("next"), HOME),
                 **values,
             },
             status=status,
@@ -112,6 +117,7 @@ def routes(web: Web) -> APIRouter:
                 request,
                 status=403,
                 error="This sign-in form expired. Please try again.",
+                target=str(form.get("next", "")),
                 account=account,
                 email=email,
             )
@@ -120,7 +126,12 @@ def routes(web: Web) -> APIRouter:
             session = dc.sessions.sign_in(account, email, password)
         except DataConnectError as exc:
             return login_form(
-                request, status=401, error=str(exc).capitalize() + ".", account=account, email=email
+                request,
+                status=401,
+                error=str(exc).capitalize() + ".",
+                target=str(form.get("next", "")),
+                account=account,
+                email=email,
             )
         target = safe_next(form.get("next"), HOME)
         response = RedirectResponse(target, status_code=303)
