@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck contracts clean bench
+.PHONY: run test lint typecheck contracts browser clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,10 @@ typecheck: $(TEST_STAMP)
 contracts: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
-test: lint typecheck contracts
+browser:
+	.ci/ensure-chromium
+
+test: lint typecheck contracts browser
 	$(BIN)/python -m pytest
 
 clean:

@@ -70,6 +70,41 @@ def test_users_create_prints_a_password(dc: Cli, open_app: Callable[[], App]) ->
     assert caller.role.value == "viewer"
 
 
+def test_users_password_sets_a_new_web_password(dc: Cli, open_app: Callable[[], App]) -> None:
+    dc.ok("accounts", "create", "Acme", "--timezone", "Europe/Berlin")
+    dc.ok("users", "create", "ann@example.com", "--account", "Acme", "--password", "first pw 123")
+
+    out = dc.ok("users", "password", "ann@example.com", "--account", "Acme")
+
+    match = re.search(r"password: (\S+)", out)
+    assert match is not None, out
+    app = open_app()
+    assert app.accounts.login("Acme", "ann@example.com", match.group(1)).user_id is not None
+    with pytest.raises(Unauthenticated):
+        app.accounts.login("Acme", "ann@example.com", "first pw 123")
+    given = dc.json(
+        "users",
+        "password",
+        "ann@example.com",
+        "--account",
+        "Acme",
+        "--password",
+        "x" * 12,
+        "--json",
+    )
+    assert given == {"email": "ann@example.com", "password": None}
+    dc.fails(
+        "PASSWORD_INVALID",
+        "users",
+        "password",
+        "ann@example.com",
+        "--account",
+        "Acme",
+        "--password",
+        "x",
+    )
+
+
 def test_users_create_with_a_given_password_prints_none(dc: Cli) -> None:
     dc.ok("accounts", "create", "Acme")
     out = dc.ok(
@@ -193,11 +228,15 @@ def test_demo_creates_the_demo_account_once(dc: Cli, open_app: Callable[[], App]
     assert [a["name"] for a in accounts] == ["Demo"]
     assert len(dc.json("jobs", "list", "--account", "Demo", "--json")) == 3
     assert len(dc.json("groups", "list", "--account", "Demo", "--json")) == 1
-    # Both tokens work.
+    # Both tokens work; only the newest web password does.
     app = open_app()
     demo_id = app.accounts.account_by_name("Demo").id
     assert app.accounts.authenticate(first["token"]).account_id == demo_id
     assert app.accounts.authenticate(second["token"]).account_id == demo_id
+    assert second["email"] == "demo@example.com" and second["password"] != first["password"]
+    assert app.accounts.login("Demo", second["email"], second["password"]).account_id == demo_id
+    with pytest.raises(Unauthenticated):
+        app.accounts.login("Demo", first["email"], first["password"])
 
 
 def test_demo_plain_output_prints_the_token(dc: Cli) -> None:

@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from dataconnect.domain.accounts import Caller
-from dataconnect.errors import DataConnectError, Problem, Unauthenticated, ValidationFailed
+from dataconnect.errors import (
+    DataConnectError,
+    NotFound,
+    Problem,
+    Unauthenticated,
+    ValidationFailed,
+)
 from dataconnect.services.manage import DEFAULT_PAGE_SIZE, SCHEDULE_TYPES
 from dataconnect.services.sessions import WebSession
 from dataconnect.services.views import group_run_view, job_run_view
@@ -383,6 +389,20 @@ def routes(web: Web) -> APIRouter:
                 },
                 session=session,
             )
+
+        return guarded(web, request, build)
+
+    return router
+
+
+def fallback(web: Web) -> APIRouter:
+    """A page for any other address under /connect, so a mistyped link gets a page, not JSON."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/connect/{rest:path}")
+    def not_found(request: Request, rest: str) -> Response:
+        def build(session: WebSession) -> Response:
+            raise NotFound(f"there is no page at /connect/{rest[:100]}", code="PAGE_NOT_FOUND")
 
         return guarded(web, request, build)
 

@@ -277,6 +277,8 @@ def routes(web: Web) -> APIRouter:
             return render(request, session, state, step=1)
         if action == "preview":
             return render(request, session, state, step=3)
+        if action not in ("save", "activate"):
+            return render(request, session, state)  # Enter in a field: show the form again
         activate = action == "activate"
         problems: list[Problem] = [
             Problem("job_ids", "JOB_IDS_INVALID", f"{b!r} is not a job id") for b in state.bad_ids
