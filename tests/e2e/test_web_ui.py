@@ -89,9 +89,7 @@ def phone(browser: Browser, site: Site, outside: list[str]) -> Iterator[Page]:
 
 
 def _group_ids(page: Page) -> list[str]:
-    return page.eval_on_selector_all(
-        "#chosen input[name=job_ids]", "els => els.map(e => e.value)"
-    )
+    return page.eval_on_selector_all("#chosen input[name=job_ids]", "els => els.map(e => e.value)")
 
 
 def test_signing_in_needs_the_right_password_and_signing_out_ends_the_session(
@@ -214,7 +212,8 @@ def test_the_wizard_shows_every_server_error_at_its_step(page: Page, site: Site)
     expect(page.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
     summary.get_by_role("link", name=re.compile("^Schedule")).click()
     expect(page.locator("#f-schedule-slot")).to_be_focused()
-    expect(page.locator("fieldset[data-step='3'] .field-error")).to_contain_text("SLOT_ALREADY_STARTED")
+    slot_error = page.locator("fieldset[data-step='3'] .field-error")
+    expect(slot_error).to_contain_text("SLOT_ALREADY_STARTED")
 
 
 def test_every_tab_and_step_reads_well_at_1280_and_390_px(
@@ -243,9 +242,7 @@ def test_every_tab_and_step_reads_well_at_1280_and_390_px(
     assert ARTIFACTS.exists()
 
 
-def test_a_viewer_is_offered_no_change_and_the_server_refuses_one(
-    page: Page, site: Site
-) -> None:
+def test_a_viewer_is_offered_no_change_and_the_server_refuses_one(page: Page, site: Site) -> None:
     sign_in(page, site.base_url, VIEWER, VIEWER_PASSWORD)
     for path in ("/connect/jobs", "/connect/groups", f"/connect/groups/{site.ids['Long group']}"):
         page.goto(site.base_url + path)
