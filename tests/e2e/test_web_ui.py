@@ -308,6 +308,8 @@ def test_a_long_run_is_stopped_from_its_page(page: Page, site: Site) -> None:
         expect(steps.nth(0).locator("[data-field=state]")).to_have_text("Aborted")
         expect(steps.nth(1).locator("[data-field=state]")).to_have_text("Not run")
         expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+        expect(page.locator("[data-field=ended]")).to_contain_text(re.compile(r"\d\d:\d\d"))
+        expect(steps.nth(0).locator("td").first).to_have_text("1")
         shot(page, "long-run-stopped")
     finally:
         held.execute("ROLLBACK")

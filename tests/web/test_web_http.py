@@ -266,6 +266,7 @@ def test_every_page_shows_what_it_should(site: Site) -> None:
     page = c.get(f"/connect/group-runs/{run.id}")
     assert page.status_code == 200 and "Job 0" in page.text and "Queued" in page.text
     live = c.get(f"/connect/group-runs/{run.id}/live").json()
+    assert live["labels"] == {"ended": "—", "duration": "—", "email": "none"}
     assert live["state"] == "queued" and [s["job_name"] for s in live["steps"]] == [
         "Job 0",
         "Job 1",

@@ -70,7 +70,7 @@ SCHEDULE_LABELS = {
 }
 
 
-def _when(value: datetime | str | None, zone: str) -> str:
+def when(value: datetime | str | None, zone: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -96,7 +96,7 @@ def _iso(value: datetime | str | None) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     whole = round(seconds)
@@ -120,10 +120,10 @@ def make_templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = _when
+    env.filters["when"] = when
     env.filters["iso"] = _iso
     env.globals["window"] = window_label
-    env.filters["duration"] = _duration
+    env.filters["duration"] = duration
     env.filters["number"] = _number
     env.globals["STATE_LABELS"] = STATE_LABELS
     env.globals["SCHEDULE_LABELS"] = SCHEDULE_LABELS

@@ -25,6 +25,7 @@ from dataconnect.web.app import (
     LOGIN_CSRF_COOKIE,
     Web,
     check_origin,
+    duration,
     in_thread,
     login_redirect,
     new_login_csrf,
@@ -32,6 +33,7 @@ from dataconnect.web.app import (
     read_form,
     safe_next,
     set_session_cookie,
+    when,
 )
 
 HOME = "/connect/jobs"
@@ -310,8 +312,16 @@ def routes(web: Web) -> APIRouter:
         try:
             run = dc.group_runs.get(session.caller, parse_id(run_id))
             view = group_run_view(run, dc.group_runs.progress(session.caller, run))
+            zone = dc.manage.zone(session.caller)
+            email = dc.group_runs.notification(session.caller, run)
         except DataConnectError as exc:
             return JSONResponse({"code": exc.code, "detail": str(exc)}, status_code=404)
+        # What the page shows, formatted as the server formats it (the account's zone).
+        view["labels"] = {
+            "ended": when(run.ended_at, zone),
+            "duration": duration(view["duration_seconds"]),
+            "email": str(email["status"]) if email else "none",
+        }
         return JSONResponse(view, headers={"Cache-Control": "no-store"})
 
     @router.get("/connect/job-runs/{run_id}")

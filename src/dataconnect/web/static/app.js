@@ -395,10 +395,10 @@
       if (stop) stop.remove();
       const note = page.querySelector("[data-field=live-note]");
       if (note) note.textContent = "The run ended: " + (STATE_LABELS[run.state] || run.state) + ".";
-      if (run.duration_seconds !== null) {
-        const d = page.querySelector("[data-field=duration]");
-        if (d) d.textContent = run.duration_seconds.toFixed(1) + " s";
-      }
+      Object.entries(run.labels || {}).forEach(([field, text]) => {
+        const el = page.querySelector("[data-field=" + field + "]");
+        if (el) el.textContent = text;
+      });
     }
 
     window.setTimeout(tick, 1000);
