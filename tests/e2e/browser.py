@@ -158,3 +158,15 @@ def check_page(page: Any, what: str) -> None:
     assert not found["failures"], f"{what}: low contrast: {found['failures']}"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{what}: {overflow} px wider than the window"
+    unlabelled = page.evaluate(UNLABELLED_JS)
+    assert not unlabelled, f"{what}: form controls without a label: {unlabelled}"
+
+
+# Visible form controls a screen reader could not name.
+UNLABELLED_JS = """
+() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+  .filter((el) => el.type !== 'hidden' && el.getClientRects().length > 0)
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+    && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map((el) => el.outerHTML.slice(0, 80))
+"""

@@ -220,14 +220,21 @@ def test_every_tab_and_step_reads_well_at_1280_and_390_px(
     page: Page, phone: Page, site: Site
 ) -> None:
     group = site.ids["Long group"]
+    # Group run 1 and job run 1 are the Morning load run of the wizard test above.
     pages = [
         ("tab-all-jobs", "/connect/jobs"),
         ("tab-completed-jobs", "/connect/completed"),
         ("tab-group-jobs", "/connect/groups"),
         ("group-page", f"/connect/groups/{group}"),
+        ("group-run-page", "/connect/group-runs/1"),
+        ("job-run-page", "/connect/job-runs/1"),
+        ("confirm-delete", f"/connect/groups/{group}/delete"),
         ("wizard", "/connect/groups/new"),
     ]
     for view in (page, phone):
+        view.goto(site.base_url + "/login")
+        check_page(view, f"sign-in at {view.viewport_size}")
+        shot(view, "sign-in")
         sign_in(view, site.base_url)
         for name, path in pages:
             view.goto(site.base_url + path)
@@ -238,7 +245,6 @@ def test_every_tab_and_step_reads_well_at_1280_and_390_px(
             check_page(view, f"wizard step {step} at {view.viewport_size}")
             if view is phone:
                 shot(view, f"wizard-{step}")
-    phone.goto(site.base_url + "/login")
     assert ARTIFACTS.exists()
 
 

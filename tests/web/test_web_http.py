@@ -4,6 +4,7 @@ the wizard without JavaScript, and bad input. Pages and actions run on SQLite an
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -492,3 +493,21 @@ def test_search_takes_wildcards_literally(lite: Site) -> None:
     assert "a_b" in page.text and "axb" not in page.text
     assert "0 groups<" in lite.client.get("/connect/groups", params={"q": "%"}).text
     assert "0 groups<" in lite.client.get("/connect/groups", params={"q": "\\"}).text
+
+
+def test_completed_jobs_link_to_the_log_and_the_rejects_file(site: Site) -> None:
+    data = b"cust_id,email,city,legacy\nC1,a@x.com,Berlin,\nC2,not-an-email,Paris,\n"
+    site.app.file_server.put(site.caller.account_id, "upload", "customers_20260115.csv", [data], 99)
+    run = site.app.runs.start_job(site.caller, site.jobs[3])
+    done = site.app.runs.execute(site.caller.account_id, run.id, threading.Event())
+    assert done.state.value == "succeeded" and done.rejects_file
+    page = site.client.get("/connect/completed")
+    assert f'href="/connect/job-runs/{run.id}"' in page.text
+    link = f"/connect/files/download/{done.rejects_file}"
+    assert f'href="{link}"' in page.text
+    rejects = site.client.get(link)
+    assert rejects.status_code == 200
+    assert "attachment" in rejects.headers["content-disposition"]
+    assert b"not-an-email" in rejects.content
+    log = site.client.get(f"/connect/job-runs/{run.id}")
+    assert "running → succeeded" in log.text and "rejects file" in log.text
