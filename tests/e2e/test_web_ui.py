@@ -150,6 +150,15 @@ def test_a_group_made_by_dragging_and_keys_is_activated_run_and_watched_to_the_e
     chosen.locator("li", has_text="Load more contacts").focus()
     page.keyboard.press("Delete")
     expect(chosen.locator("li")).to_have_count(2)
+    # Reordered by dragging within the Group list: dropped on the top half of the first job.
+    first = chosen.locator("li").first
+    chosen.locator("li", has_text="Refresh cities").drag_to(
+        first, target_position={"x": 20, "y": 3}
+    )
+    assert _group_ids(page) == [str(ids["Refresh cities"]), str(ids["Load contacts"])]
+    first = chosen.locator("li").first
+    chosen.locator("li", has_text="Load contacts").drag_to(first, target_position={"x": 20, "y": 3})
+    assert _group_ids(page) == [str(ids["Load contacts"]), str(ids["Refresh cities"])]
     shot(page, "wizard-1-jobs")
     page.get_by_role("button", name="Next").click()
 

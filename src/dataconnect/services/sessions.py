@@ -59,12 +59,14 @@ class SessionService:
         """The live session of this cookie, with its flash note taken (shown once)."""
         if not token or len(token) > TOKEN_MAX:
             raise Unauthenticated("sign in first", code="SESSION_MISSING")
-        with self._d.store.write() as tx:
+        with self._d.store.read() as tx:
             found = tx.session(_hash(token), self._d.clock.now())
-            if found is None:
-                raise Unauthenticated("your session ended; sign in again", code="SESSION_EXPIRED")
-            user, csrf, flash = found
-            if flash is not None:
+        if found is None:
+            raise Unauthenticated("your session ended; sign in again", code="SESSION_EXPIRED")
+        user, csrf, flash = found
+        if flash is not None:
+            # A write only when there is a note to take: page views stay reads.
+            with self._d.store.write() as tx:
                 tx.set_flash(_hash(token), None)
         caller = Caller(
             account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}"

@@ -9,8 +9,8 @@ its field and listed at the top with the step it belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -217,7 +217,7 @@ def routes(web: Web) -> APIRouter:
         by_target: dict[str, list[ShownError]] = {}
         for e in errors:
             by_target.setdefault(e.target, []).append(e)
-        default_expiry_day = (default_expiry(dc.clock.now()) - timedelta(seconds=1)).date()
+        default_expiry_day = default_expiry(dc.clock.now()).astimezone(ZoneInfo(zone)).date()
         return web.render(
             request,
             "wizard.html",
