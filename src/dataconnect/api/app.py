@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
@@ -26,16 +27,23 @@ from dataconnect.web import app as web
 MAX_JSON_BODY = 1_000_000
 
 
-def create_app(dc: App, *, worker: bool = True) -> FastAPI:
+def create_app(dc: App, *, worker: bool = True, freeze_gc: bool = False) -> FastAPI:
     """The HTTP app. With ``worker`` (the embedded ``serve``), a worker and a scheduler run in
     this process for as long as the app is served; ``serve --role web`` leaves runs and
-    schedules to ``worker`` and ``scheduler`` processes."""
+    schedules to ``worker`` and ``scheduler`` processes. ``freeze_gc`` is for a server process
+    (``serve``), never for tests that build many apps in one process."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         started = dc.start_worker() if worker else None
         scheduler = dc.start_scheduler() if worker else None
         mailer = dc.start_mailer() if worker else None
+        # Everything imported so far lives as long as the process: moved out of the collector's
+        # reach, a full collection scans a few thousand objects instead of ~150,000, which took
+        # 100-180 ms and landed on whichever request was running (bench/web_bench.py).
+        if freeze_gc:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -72,7 +72,7 @@ def serve(
             highlight=False,
         )
         uvicorn.run(
-            create_app(app, worker=role == "all"),
+            create_app(app, worker=role == "all", freeze_gc=True),
             host=bind_host,
             port=bind_port,
             log_level="info",

@@ -98,7 +98,8 @@ class GroupService:
             found = tx.groups(caller.account_id, state=wanted, after_id=after, limit=size + 1)
             more = len(found) > size
             found = found[:size]
-            jobs = {j.id: j for j in tx.jobs(caller.account_id)}
+            members = sorted({j for g in found for j in g.job_ids})
+            jobs = {j.id: j for j in tx.jobs(caller.account_id, ids=members)} if members else {}
             last = tx.last_group_runs([g.id for g in found])
             upcoming = tx.next_fire_times("group", [g.id for g in found])
         rows = [

@@ -152,6 +152,8 @@ group_runs = Table(
     Column("started_at", UTCDateTime, nullable=True),
     Column("ended_at", UTCDateTime, nullable=True),
     Index("ix_group_runs_account_id_id", "account_id", "id"),
+    # A group's runs newest first, and each group's newest run (the Group jobs tab).
+    Index("ix_group_runs_group_id_id", "group_id", "id"),
     # The database refuses a second run in progress of one group.
     Index(
         "uq_group_runs_one_active",

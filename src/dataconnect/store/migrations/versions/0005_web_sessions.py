@@ -1,4 +1,4 @@
-"""web_sessions: signed-in browsers of the web UI
+"""web_sessions: signed-in browsers of the web UI; group runs indexed by group
 
 Revision ID: 0005
 Revises: 0004
@@ -33,9 +33,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_sessions_user_id", "web_sessions", ["user_id"])
     op.create_index("ix_web_sessions_expires_at", "web_sessions", ["expires_at"])
+    op.create_index("ix_group_runs_group_id_id", "group_runs", ["group_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_group_runs_group_id_id", table_name="group_runs")
     op.drop_index("ix_web_sessions_expires_at", table_name="web_sessions")
     op.drop_index("ix_web_sessions_user_id", table_name="web_sessions")
     op.drop_table("web_sessions")
