@@ -22,6 +22,9 @@ from dataconnect.testing import START, make_app
 
 PG_ADMIN = os.environ.get("DATACONNECT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Cheap password hashes for the suite's thousands of users (the default is 16 times the work);
+# hashes record their N, and tests/unit/test_accounts.py checks the default's.
+os.environ.setdefault("DATACONNECT_PASSWORD_WORK", str(2**10))
 
 
 def _pg_url(database: str) -> str:

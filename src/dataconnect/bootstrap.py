@@ -139,7 +139,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         clock=clock,
         signals=signals,
     )
-    accounts = AccountService(deps)
+    accounts = AccountService(deps, settings.password_work)
     tables = TableService(deps)
     schedules = ScheduleService(deps)
     jobs = JobService(deps, schedules)

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         description="a run whose worker sent no sign of life for this long is taken over",
     )
 
+    password_work: int = Field(
+        default=2**14,
+        ge=2**10,
+        le=2**17,
+        description="scrypt's N for new passwords (a power of two); lower it only for tests",
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="where users reach this service (email links)"
     )

@@ -21,34 +21,46 @@ from dataconnect.errors import NotFound, Problem, Unauthenticated, collect
 from dataconnect.services.base import Deps
 
 TOKEN_PREFIX = "dc_"  # noqa: S105 - a prefix, not a secret
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-_DUMMY_HASH = "scrypt$" + "00" * 16 + "$" + "00" * 64
+PASSWORD_WORK = 2**14  # scrypt's N; r=8, p=1
+_DUMMY_SALT = "00" * 16
+_MAXMEM = 2**28  # scrypt needs 128 * r * N bytes: 128 MiB at the largest N allowed, 2**17
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, work: int = PASSWORD_WORK) -> str:
+    """scrypt with a random salt; the work factor is stored with the hash, so a hash made with
+    another N still verifies."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=work, r=8, p=1, maxmem=_MAXMEM)
+    return f"scrypt${work}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    parts = stored.split("$")
+    if len(parts) == 3:  # written before the work factor was stored: N was 2**14
+        parts = [parts[0], str(PASSWORD_WORK), parts[1], parts[2]]
+    if len(parts) != 4 or parts[0] != "scrypt" or not parts[1].isdigit():
+        return False
+    work = int(parts[1])
+    if work < 2 or work & (work - 1) or work > 2**17:
+        return False
     try:
-        scheme, salt_hex, digest_hex = stored.split("$")
+        salt, expected = bytes.fromhex(parts[2]), parts[3]
     except ValueError:
         return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
-    return hmac.compare_digest(digest.hex(), digest_hex)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=work, r=8, p=1, maxmem=_MAXMEM)
+    return hmac.compare_digest(digest.hex(), expected)
 
 
 class AccountService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, password_work: int = PASSWORD_WORK) -> None:
         self._d = deps
+        if password_work < 2 or password_work & (password_work - 1):
+            raise ValueError("password_work is a power of two")
+        self._work = password_work
 
     def create_account(self, name: str, timezone: str = "UTC") -> Account:
         problems = text_problems({"name": name, "timezone": timezone})
@@ -88,7 +100,11 @@ class AccountService:
         password = password or secrets.token_urlsafe(12)
         with self._d.store.write() as tx:
             user = tx.create_user(
-                account.id, email, Role(role), hash_password(password), self._d.clock.now()
+                account.id,
+                email,
+                Role(role),
+                hash_password(password, self._work),
+                self._d.clock.now(),
             )
         return user, password
 
@@ -104,7 +120,7 @@ class AccountService:
             user = tx.user_by_email(account.id, email)
             if user is None:
                 raise NotFound(f"no user {email} in account {account.name}", code="USER_NOT_FOUND")
-            tx.set_password_hash(user.id, hash_password(password))
+            tx.set_password_hash(user.id, hash_password(password, self._work))
         return password
 
     def users(self, account_name: str) -> list[User]:
@@ -151,7 +167,7 @@ class AccountService:
             stored = tx.password_hash(user.id) if user else None
         if user is None or stored is None:
             # The same scrypt work as a real check, so timing does not tell who exists.
-            verify_password(password, _DUMMY_HASH)
+            verify_password(password, f"scrypt${self._work}${_DUMMY_SALT}$00")
             raise bad
         if not verify_password(password, stored):
             raise bad
