@@ -10,7 +10,7 @@ from enum import StrEnum
 from dataconnect.domain.accounts import email_problem
 from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
 from dataconnect.domain.schedules import Schedule
-from dataconnect.errors import Conflict, Problem
+from dataconnect.errors import Conflict, Problem, ValidationFailed
 
 MIN_JOBS = 2
 MAX_JOBS = 100
@@ -188,3 +188,13 @@ def check_change(before: Group, after: Group, *, running: bool) -> None:
             f"group {before.name} is running; its jobs can change once the run ends",
             code="GROUP_RUNNING",
         )
+
+
+def parse_group_state(state: str | None) -> GroupState | None:
+    """A state filter from a query (None: any state)."""
+    if state is None:
+        return None
+    try:
+        return GroupState(state)
+    except ValueError:
+        raise ValidationFailed(Problem("state", "GROUP_STATE_INVALID", "saved or active")) from None

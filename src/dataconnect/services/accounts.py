@@ -55,6 +55,13 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), expected)
 
 
+def _password_problems(password: str | None) -> list[Problem]:
+    problems = text_problems({"password": password})
+    if password is not None and not 12 <= len(password) <= 200:
+        problems.append(Problem("password", "PASSWORD_INVALID", "12 to 200 characters"))
+    return problems
+
+
 class AccountService:
     def __init__(self, deps: Deps, password_work: int = PASSWORD_WORK) -> None:
         self._d = deps
@@ -91,11 +98,9 @@ class AccountService:
         self, account_name: str, email: str, role: str, password: str | None = None
     ) -> tuple[User, str]:
         """Returns the user and the password (generated when none is given)."""
-        problems = text_problems({"email": email, "role": role, "password": password})
+        problems = text_problems({"email": email, "role": role})
         problems += [p for p in (email_problem(email), role_problem(role)) if p]
-        if password is not None and not 12 <= len(password) <= 200:
-            problems.append(Problem("password", "PASSWORD_INVALID", "12 to 200 characters"))
-        collect(problems)
+        collect(problems + _password_problems(password))
         account = self.account_by_name(account_name)
         password = password or secrets.token_urlsafe(12)
         with self._d.store.write() as tx:
@@ -110,10 +115,7 @@ class AccountService:
 
     def set_password(self, account_name: str, email: str, password: str | None = None) -> str:
         """A new password (generated when none is given); signs the user's browsers out."""
-        problems = text_problems({"password": password})
-        if password is not None and not 12 <= len(password) <= 200:
-            problems.append(Problem("password", "PASSWORD_INVALID", "12 to 200 characters"))
-        collect(problems)
+        collect(_password_problems(password))
         account = self.account_by_name(account_name)
         password = password or secrets.token_urlsafe(12)
         with self._d.store.write() as tx:

@@ -9,11 +9,11 @@ from typing import Any
 
 from dataconnect.domain import groups as group_rules
 from dataconnect.domain.accounts import Caller
-from dataconnect.domain.groups import Group, GroupState
+from dataconnect.domain.groups import Group, GroupState, parse_group_state
 from dataconnect.domain.jobs import Job
 from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
 from dataconnect.domain.requests import activation_check, group_from_request
-from dataconnect.errors import NotFound, Problem, ValidationFailed
+from dataconnect.errors import NotFound
 from dataconnect.services.base import Deps, require_writer
 from dataconnect.services.schedules import ScheduleService
 from dataconnect.store.store import Tx
@@ -86,14 +86,7 @@ class GroupService:
     ]:
         size = check_limit(limit)
         after = decode_cursor(cursor)
-        wanted = None
-        if state is not None:
-            try:
-                wanted = GroupState(state)
-            except ValueError:
-                raise ValidationFailed(
-                    Problem("state", "GROUP_STATE_INVALID", "saved or active")
-                ) from None
+        wanted = parse_group_state(state)
         with self._d.store.read() as tx:
             found = tx.groups(caller.account_id, state=wanted, after_id=after, limit=size + 1)
             more = len(found) > size

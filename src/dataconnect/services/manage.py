@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from dataconnect.domain.accounts import Caller
-from dataconnect.domain.groups import Group, GroupState, qualification_problem
+from dataconnect.domain.groups import Group, parse_group_state, qualification_problem
 from dataconnect.domain.jobs import Job, JobState, JobType
 from dataconnect.domain.paging import decode_cursor, encode_cursor
 from dataconnect.domain.planning import plan
@@ -194,14 +194,7 @@ class ManageService:
         size: int = DEFAULT_PAGE_SIZE,
     ) -> Page[GroupRow]:
         """The Group jobs tab: four queries (count, page, last runs, next fire times)."""
-        wanted = None
-        if state is not None:
-            try:
-                wanted = GroupState(state)
-            except ValueError:
-                raise ValidationFailed(
-                    Problem("state", "GROUP_STATE_INVALID", "saved or active")
-                ) from None
+        wanted = parse_group_state(state)
         number, size = _page_args(page, size)
         needle = _search(search)
         with self._d.store.read() as tx:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from dataconnect.domain.accounts import Caller, Role
@@ -57,6 +57,18 @@ class SessionService:
 
     def current(self, token: str | None) -> WebSession:
         """The live session of this cookie, with its flash note taken (shown once)."""
+        found = self._find(token)
+        if found.flash is not None:
+            # A write only when there is a note to take: page views stay reads.
+            with self._d.store.write() as tx:
+                tx.set_flash(_hash(found.token), None)
+        return found
+
+    def peek(self, token: str | None) -> WebSession:
+        """Like ``current`` but leaves the flash note for the next page (JSON polling)."""
+        return replace(self._find(token), flash=None)
+
+    def _find(self, token: str | None) -> WebSession:
         if not token or len(token) > TOKEN_MAX:
             raise Unauthenticated("sign in first", code="SESSION_MISSING")
         with self._d.store.read() as tx:
@@ -64,30 +76,12 @@ class SessionService:
         if found is None:
             raise Unauthenticated("your session ended; sign in again", code="SESSION_EXPIRED")
         user, csrf, flash = found
-        if flash is not None:
-            # A write only when there is a note to take: page views stay reads.
-            with self._d.store.write() as tx:
-                tx.set_flash(_hash(token), None)
         caller = Caller(
             account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}"
         )
         return WebSession(
             token=token, caller=caller, email=user.email, csrf_token=csrf, flash=flash
         )
-
-    def peek(self, token: str | None) -> WebSession:
-        """Like ``current`` but leaves the flash note for the next page (JSON polling)."""
-        if not token or len(token) > TOKEN_MAX:
-            raise Unauthenticated("sign in first", code="SESSION_MISSING")
-        with self._d.store.read() as tx:
-            found = tx.session(_hash(token), self._d.clock.now())
-        if found is None:
-            raise Unauthenticated("your session ended; sign in again", code="SESSION_EXPIRED")
-        user, csrf, _ = found
-        caller = Caller(
-            account_id=user.account_id, user_id=user.id, role=user.role, label=f"user:{user.email}"
-        )
-        return WebSession(token=token, caller=caller, email=user.email, csrf_token=csrf)
 
     def flash(self, token: str, message: str) -> None:
         with self._d.store.write() as tx:
