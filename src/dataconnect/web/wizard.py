@@ -209,7 +209,11 @@ def routes(web: Web) -> APIRouter:
         candidates = dc.manage.candidates(session.caller)
         by_id = {c.job.id: c for c in candidates}
         chosen = [by_id[i] for i in state.job_ids if i in by_id]
-        available = [c for c in candidates if c.job.id not in state.job_ids]
+        # The jobs that can join first, each part by name; the others greyed out below them.
+        available = sorted(
+            (c for c in candidates if c.job.id not in state.job_ids),
+            key=lambda c: (c.problem is not None, c.job.name.lower()),
+        )
         zone = dc.manage.zone(session.caller)
         if preview is None:
             preview = dc.manage.preview(session.caller, state.schedule() or {})
