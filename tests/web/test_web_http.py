@@ -257,6 +257,7 @@ def test_every_page_shows_what_it_should(site: Site) -> None:
     jobs = c.get("/connect/jobs")
     assert jobs.status_code == 200 and "Job 0" in jobs.text and "4 jobs" in jobs.text
     assert "in group Nightly" in jobs.text
+    assert "Run Now: Job 3" in jobs.text
     groups = c.get("/connect/groups")
     assert "Nightly" in groups.text and f"/connect/group-runs/{run.id}" in groups.text
     assert "Stop: Nightly" in groups.text  # it is queued, so Stop instead of Run Now
@@ -377,6 +378,9 @@ def test_the_wizard_saves_or_activates(site: Site) -> None:
     assert group.state.value == "active"
     assert list(group.notification.emails) == ["ops@example.com", "dev@example.com"]
     assert group.schedule is not None and group.schedule.day == "last"
+    assert (
+        "Monthly on day last, 23:45\u201323:59" in site.client.get(active.headers["location"]).text
+    )
     assert group.expires_at.isoformat().startswith("2026-03-01T23:00")
 
 

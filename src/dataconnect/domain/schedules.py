@@ -16,6 +16,7 @@ from dataconnect.domain.localtime import local_to_utc
 from dataconnect.errors import Problem
 
 SLOT_MINUTES = 15
+SLOTS = 60 // SLOT_MINUTES  # slots 0 to 3 in each hour
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LAST_DAY = "last"
 
@@ -93,7 +94,7 @@ def parse_schedule(
     if hour is None or not 0 <= hour <= 23:
         problems.append(Problem(f"{field}.hour", "SCHEDULE_HOUR_INVALID", "hour is 0 to 23"))
     slot = _int(data.get("slot"))
-    if slot is None or not 0 <= slot <= 3:
+    if slot is None or not 0 <= slot < SLOTS:
         problems.append(
             Problem(
                 f"{field}.slot", "SCHEDULE_SLOT_INVALID", "slot is 0 to 3 (minutes 0-14 … 45-59)"

@@ -15,12 +15,17 @@ from typing import Any, Generic, TypeVar
 
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.groups import Group, parse_group_state, qualification_problem
-from dataconnect.domain.jobs import Job, JobState, JobType
+from dataconnect.domain.jobs import Job, JobState, JobType, check_runnable
 from dataconnect.domain.paging import decode_cursor, encode_cursor
 from dataconnect.domain.planning import plan
-from dataconnect.domain.runs import ACTIVE_GROUP_RUN_STATES, GroupRunState, JobRun
+from dataconnect.domain.runs import (
+    ACTIVE_GROUP_RUN_STATES,
+    ACTIVE_JOB_RUN_STATES,
+    GroupRunState,
+    JobRun,
+)
 from dataconnect.domain.schedules import SLOT_MINUTES, parse_schedule
-from dataconnect.errors import NotFound, Problem, ValidationFailed
+from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps
 from dataconnect.store.store import Tx
 
@@ -55,7 +60,16 @@ class JobRow:
 
     @property
     def running(self) -> bool:
-        return self.last_run is not None and self.last_run.state.value in ("queued", "running")
+        return self.last_run is not None and self.last_run.state in ACTIVE_JOB_RUN_STATES
+
+    @property
+    def runnable(self) -> bool:
+        """Run Now is offered: the job may start when its group is not running."""
+        try:
+            check_runnable(self.job, group_running=False)
+        except Conflict:
+            return False
+        return True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,7 +173,7 @@ class ManageService:
             last = tx.last_job_runs(caller.account_id, ids)
             upcoming = tx.next_fire_times("job", ids)
             group_ids = sorted({j.group_id for j in shown if j.group_id is not None})
-            names = {g.id: g.name for g in tx.groups(caller.account_id)} if group_ids else {}
+            names = tx.group_names(caller.account_id, group_ids)
         rows = [
             JobRow(
                 job=j,

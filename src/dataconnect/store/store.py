@@ -437,6 +437,16 @@ class Tx(GroupRunQueries, OccurrenceQueries, ExpiryQueries, OutboxQueries, Sessi
         members = self._members([r["id"] for r in rows])
         return [records.group(r, members[r["id"]]) for r in rows]
 
+    def group_names(self, account_id: int, group_ids: Sequence[int]) -> dict[int, str]:
+        if not group_ids:
+            return {}
+        rows = self.conn.execute(
+            select(s.groups.c.id, s.groups.c.name).where(
+                s.groups.c.account_id == account_id, s.groups.c.id.in_(list(group_ids))
+            )
+        )
+        return {r[0]: r[1] for r in rows}
+
     def count_groups(
         self, account_id: int, *, state: GroupState | None = None, search: str | None = None
     ) -> int:

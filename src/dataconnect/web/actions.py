@@ -16,7 +16,7 @@ from dataconnect.errors import DataConnectError, PermissionDenied, Unauthenticat
 from dataconnect.services.sessions import WebSession
 from dataconnect.web.app import Web, in_thread, login_redirect, parse_id, read_form, safe_next
 
-# what, for each verb: the call, the note on success, and where to go next (None: back)
+# What a verb did: the note to show, and the page to go to (None: back where the user was).
 Outcome = tuple[str, str | None]
 
 

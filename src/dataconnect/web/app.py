@@ -26,6 +26,7 @@ from starlette.datastructures import FormData
 
 from dataconnect import __version__
 from dataconnect.bootstrap import App
+from dataconnect.domain.schedules import slot_minutes
 from dataconnect.errors import (
     DataConnectError,
     NotFound,
@@ -88,6 +89,12 @@ def window_label(start: datetime, end: datetime, zone: str) -> str:
     return f"{first:%Y-%m-%d %H:%M %Z} \u2013 {last:%Y-%m-%d %H:%M %Z}"
 
 
+def slot_span(hour: int, slot: int) -> str:
+    """A slot as the pages show it: hour 2, slot 1 → "02:15-02:29" (with an en dash)."""
+    first, last = slot_minutes(slot)
+    return f"{hour:02d}:{first:02d}\u2013{hour:02d}:{last:02d}"
+
+
 def _iso(value: datetime | str | None) -> str:
     if value is None:
         return ""
@@ -123,6 +130,7 @@ def make_templates() -> Environment:
     env.filters["when"] = when
     env.filters["iso"] = _iso
     env.globals["window"] = window_label
+    env.globals["slot_span"] = slot_span
     env.filters["duration"] = duration
     env.filters["number"] = _number
     env.globals["STATE_LABELS"] = STATE_LABELS

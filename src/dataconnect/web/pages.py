@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from dataconnect.domain.accounts import Caller
+from dataconnect.domain.runs import GroupRun, is_terminal_group_run, is_terminal_job_run
 from dataconnect.errors import (
     DataConnectError,
     NotFound,
@@ -248,11 +249,17 @@ def routes(web: Web) -> APIRouter:
 
     # --- one group, one run -------------------------------------------------------------------
 
+    def _run_view(caller: Caller, run: GroupRun) -> dict[str, Any]:
+        """The run with its steps' counts, and whether it can still change (the page polls)."""
+        view = group_run_view(run, dc.group_runs.progress(caller, run))
+        view["live"] = not is_terminal_group_run(run.state)
+        return view
+
     def _latest_run(caller: Caller, group_id: int) -> dict[str, Any] | None:
         runs, _ = dc.group_runs.list(caller, group_id=group_id, limit=1)
         if not runs:
             return None
-        return group_run_view(runs[0], dc.group_runs.progress(caller, runs[0]))
+        return _run_view(caller, runs[0])
 
     @router.get("/connect/groups/{group_id}")
     def group_page(request: Request, group_id: str) -> Response:
@@ -287,7 +294,7 @@ def routes(web: Web) -> APIRouter:
     def group_run_page(request: Request, run_id: str) -> Response:
         def build(session: WebSession) -> Response:
             run = dc.group_runs.get(session.caller, parse_id(run_id))
-            view = group_run_view(run, dc.group_runs.progress(session.caller, run))
+            view = _run_view(session.caller, run)
             return web.render(
                 request,
                 "group_run.html",
@@ -311,7 +318,7 @@ def routes(web: Web) -> APIRouter:
             return JSONResponse({"code": exc.code, "detail": str(exc)}, status_code=401)
         try:
             run = dc.group_runs.get(session.caller, parse_id(run_id))
-            view = group_run_view(run, dc.group_runs.progress(session.caller, run))
+            view = _run_view(session.caller, run)
             zone = dc.manage.zone(session.caller)
             email = dc.group_runs.notification(session.caller, run)
         except DataConnectError as exc:
@@ -334,6 +341,7 @@ def routes(web: Web) -> APIRouter:
                 {
                     "tab": "completed",
                     "run": job_run_view(run),
+                    "stoppable": not is_terminal_job_run(run.state),
                     "log": dc.runs.history(session.caller, run.id),
                 },
                 session=session,

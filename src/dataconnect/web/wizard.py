@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from dataconnect.domain.expiration import default_expiry
-from dataconnect.domain.schedules import WEEKDAYS
+from dataconnect.domain.schedules import SLOTS, WEEKDAYS, slot_minutes
 from dataconnect.errors import (
     DataConnectError,
     PermissionDenied,
@@ -36,7 +36,9 @@ NOTIFY_CHOICES = (
     ("failure", "On failure only"),
     ("none", "No email"),
 )
-SLOT_LABELS = tuple(f"minutes {m:02d}\u2013{m + 14:02d}" for m in (0, 15, 30, 45))
+SLOT_LABELS = tuple(
+    "minutes {:02d}\u2013{:02d}".format(*slot_minutes(slot)) for slot in range(SLOTS)
+)
 WEEKDAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
 MAX_EMAILS_TEXT = 5000
 

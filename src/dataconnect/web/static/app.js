@@ -9,7 +9,6 @@
     stopping: "Stopping", running: "Running", queued: "Queued", not_run: "Not run",
     pending: "Pending", active: "Active", saved: "Saved", inactive: "Inactive",
   };
-  const LIVE_STATES = ["queued", "running", "stopping"];
 
   function badge(state) {
     const span = document.createElement("span");
@@ -387,7 +386,7 @@
       const stateBox = scope.querySelector("[data-field=run-state]") || page.querySelector("[data-field=run-state]");
       if (stateBox && !stateBox.querySelector(".badge-" + run.state)) stateBox.replaceChildren(badge(run.state));
       table.dataset.runState = run.state;
-      if (LIVE_STATES.includes(run.state)) {
+      if (run.live) {  // the server says whether the run can still change
         window.setTimeout(tick, 1000);
         return;
       }
