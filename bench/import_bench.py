@@ -147,13 +147,17 @@ def child(case: str, rows: int, home: Path, url: str | None, work: Path) -> dict
     else:
         _link(app, caller, path)  # not read through this process: peak RSS is the import's
         start = time.perf_counter()
+        cpu_before = _cpu()
         run = app.runs.start_job(caller, job.id)
         done = app.runs.execute(caller.account_id, run.id, threading.Event())
         if done.state.value != "succeeded":
             raise SystemExit(f"import {done.state}: {done.error_code} {done.error_message}")
         loaded = done.records_added + done.records_updated
         elapsed = time.perf_counter() - start
+        cpu_after = _cpu()
         return {
+            "cpu_writer": cpu_after[0] - cpu_before[0],
+            "cpu_reader": cpu_after[1] - cpu_before[1],
             "rows": rows,
             "seconds": elapsed,
             "rows_per_s": rows / elapsed,
@@ -170,6 +174,13 @@ def child(case: str, rows: int, home: Path, url: str | None, work: Path) -> dict
         "loaded": loaded,
         "peak_rss_mb": _peak_rss_mb(),
     }
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its ended children (the reader)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def _peak_rss_mb() -> float:
@@ -354,6 +365,12 @@ def main() -> None:
             f"{case:12} {r['rows_per_s']:10,.0f} {r['seconds']:8.2f} {r['loaded']:10,.0f} "
             f"{r['peak_rss_mb']:12.0f}"
         )
+    for case, r in results.items():
+        if "cpu_writer" in r:
+            print(
+                f"{case}: CPU {r['cpu_writer']:.1f} s in the writing process, "
+                f"{r['cpu_reader']:.1f} s in its reader, over {r['seconds']:.1f} s"
+            )
     if "raw-insert" in results and "ours-insert" in results:
         ratio = results["ours-insert"]["rows_per_s"] / results["raw-insert"]["rows_per_s"]
         print(f"insert: ours / raw = {ratio:.2f} (target >= 0.60)")

@@ -26,7 +26,15 @@ from dataconnect.domain.jobs import parse_import_settings
 from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.imports.plan import RowPlan, build_plan
 from dataconnect.imports.postgres_sink import PostgresSink
-from dataconnect.imports.sink import AlreadyApplied, Applied, BatchResult, Row, Sink, Target
+from dataconnect.imports.sink import (
+    AlreadyApplied,
+    Applied,
+    BatchResult,
+    RepeatedKeys,
+    Row,
+    Sink,
+    Target,
+)
 from dataconnect.imports.sqlite_sink import SqliteSink
 from dataconnect.store.data import ROW_ID, sql_table
 from dataconnect.testing import (
@@ -97,14 +105,19 @@ class Side:
         self.tables[table.name] = table
 
     def sink(
-        self, settings: dict[str, Any], header: list[str], run_id: int, now: datetime
+        self,
+        settings: dict[str, Any],
+        header: list[str],
+        run_id: int,
+        now: datetime,
+        optimistic: bool = True,
     ) -> tuple[Sink, RowPlan]:
         parsed, problems = parse_import_settings(settings, self.tables)
         assert parsed is not None, problems
         table = self.tables[parsed.target]
         parent = self.tables[table.list_name] if table.list_name else None
         plan = build_plan(parsed, table, parent, header, "UTC")
-        target = Target(self.caller.account_id, table, parent, run_id, now)
+        target = Target(self.caller.account_id, table, parent, run_id, now, None, optimistic)
         return self.open_sink(target, plan), plan
 
     def contents(self, name: str) -> list[tuple[tuple[str, Any], ...]]:
@@ -181,10 +194,30 @@ def _drive(
     now: datetime,
     commit: bool,
 ) -> list[BatchResult]:
-    sink, plan = side.sink(settings, header, run_id, now)
+    """As ``run_import`` drives a sink: optimistic first, again with checks on a repeat."""
+    try:
+        return _drive_once(side, settings, header, batches, run_id, now, commit, True)
+    except RepeatedKeys:
+        return _drive_once(side, settings, header, batches, run_id, now, commit, False)
+
+
+def _drive_once(
+    side: Side,
+    settings: dict[str, Any],
+    header: list[str],
+    batches: list[list[list[str]]],
+    run_id: int,
+    now: datetime,
+    commit: bool,
+    optimistic: bool,
+) -> list[BatchResult]:
+    sink, plan = side.sink(settings, header, run_id, now, optimistic)
     sink.begin()
     try:
         results = [sink.write(_convert(plan, batch)) for batch in batches]
+        sink.check_keys()
+    except RepeatedKeys:
+        raise  # rolled back by the sink
     except BaseException:
         sink.rollback()
         raise

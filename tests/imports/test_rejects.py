@@ -7,6 +7,7 @@ table exactly as it was. Runs on SQLite and on PostgreSQL (the ``app`` fixture).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -589,3 +590,32 @@ def test_a_failed_replace_keeps_the_old_table(app: App) -> None:
 
     assert_failed(done, "REJECT_LIMIT_EXCEEDED")
     assert rows(env, "PRODUCTS") == before
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_an_empty_list_is_loaded_optimistically_and_again_only_on_a_repeat(
+    app: App, repeat: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Into an empty table keys are checked once at the end; a repeat rolls back and the file
+    is read again with per-batch checks, giving what they alone would give."""
+    env = contacts(app)
+    job = make_job(env)
+    lines = ["C1,a@x.com,Berlin,", "C2,bad-email,Paris,", "C3,c@x.com,Rome,"]
+    if repeat:
+        lines += ["C1,a2@x.com,Bonn,", "C4,d@x.com,Oslo,"]
+    put(env, csv_bytes(*lines))
+
+    with caplog.at_level(logging.INFO, logger="dataconnect.imports.engine"):
+        outcome = direct(env, job.id, 9002, batch_rows=2)
+
+    assert outcome.state == "succeeded", outcome
+    assert ("reading it again" in caplog.text) is repeat
+    expected = [("C1", "a@x.com", "Berlin"), ("C3", "c@x.com", "Rome")]
+    if repeat:
+        expected.append(("C4", "d@x.com", "Oslo"))
+    assert sorted(table_rows(env)) == expected
+    assert counts(outcome) == ((5, 3, 0, 2) if repeat else (3, 2, 0, 1))
+    assert rejects_text(env, outcome.rejects_file) == (
+        "cust_id,email,city,legacy,REJECT_REASON\nC2,bad-email,Paris,,INVALID_EMAIL\n"
+        + ("C1,a2@x.com,Bonn,,DUPLICATE_KEY_IN_FILE\n" if repeat else "")
+    )

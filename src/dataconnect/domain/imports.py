@@ -63,6 +63,8 @@ EMAIL_FORMATS = frozenset({"H", "T", "U"})
 
 def normalize_mobile(value: str) -> str | None:
     """``+49 (170) 123-4567`` → ``+491701234567``; ``None`` when it is not 6 to 15 digits."""
+    if MOBILE_DIGITS.fullmatch(value):
+        return value  # most numbers arrive compact already
     compact = _MOBILE_NOISE.sub("", value)
     return compact if MOBILE_DIGITS.fullmatch(compact) else None
 

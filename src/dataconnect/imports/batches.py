@@ -24,7 +24,7 @@ from typing import Any
 from dataconnect.domain.imports import Reject
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.reader import Record
-from dataconnect.imports.sink import Row
+from dataconnect.imports.sink import Prepare, Prepared, Row
 
 PIPE_BYTES = 1 << 20  # Linux's default cap for an unprivileged process
 WAITING = object()  # nothing arrived within the timeout: the caller checks its stop token
@@ -36,10 +36,22 @@ class Batch:
     raws: list[tuple[int, str]] = field(default_factory=list)  # (record number, text)
     early: list[tuple[int, str, Reject]] = field(default_factory=list)  # refused before the sink
     processed: int = 0  # records read up to the end of this batch
+    prepared: Prepared | None = None  # ``rows`` in the sink's form (then ``rows`` is empty)
 
 
-def batches(stream: Iterator[Record], plan: RowPlan, size: int) -> Iterator[Batch]:
-    """Check every record; cut batches of ``size`` rows (or refusals), then a last one."""
+def batches(
+    stream: Iterator[Record], plan: RowPlan, size: int, prepare: Prepare | None = None
+) -> Iterator[Batch]:
+    """Check every record; cut batches of ``size`` rows (or refusals), then a last one.
+    With ``prepare``, each batch's rows are handed over in the sink's form."""
+    for batch in _checked(stream, plan, size):
+        if prepare is not None and batch.rows:
+            batch.prepared = prepare(batch.rows)
+            batch.rows = []
+        yield batch
+
+
+def _checked(stream: Iterator[Record], plan: RowPlan, size: int) -> Iterator[Batch]:
     convert = plan.compiled()
     batch = Batch()
     number = 0
@@ -68,11 +80,16 @@ def can_fork() -> bool:
 
 
 class ThreadBatches:
-    def __init__(self, stream: Iterator[Record], plan: RowPlan, size: int) -> None:
+    def __init__(
+        self, stream: Iterator[Record], plan: RowPlan, size: int, prepare: Prepare | None = None
+    ) -> None:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=3)
         self._quit = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(stream, plan, size), name="dc-import-reader", daemon=True
+            target=self._run,
+            args=(stream, plan, size, prepare),
+            name="dc-import-reader",
+            daemon=True,
         )
 
     def __enter__(self) -> ThreadBatches:
@@ -92,9 +109,11 @@ class ThreadBatches:
                 continue
         return False
 
-    def _run(self, stream: Iterator[Record], plan: RowPlan, size: int) -> None:
+    def _run(
+        self, stream: Iterator[Record], plan: RowPlan, size: int, prepare: Prepare | None
+    ) -> None:
         try:
-            for batch in batches(stream, plan, size):
+            for batch in batches(stream, plan, size, prepare):
                 if not self._put(batch):
                     return
             self._put(None)
@@ -116,12 +135,14 @@ class ForkedBatches:
     state) and sends pickled batches through a pipe. If this process stops reading or dies, the
     child's next send fails and it exits; it never touches a database connection."""
 
-    def __init__(self, stream: Iterator[Record], plan: RowPlan, size: int) -> None:
+    def __init__(
+        self, stream: Iterator[Record], plan: RowPlan, size: int, prepare: Prepare | None = None
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self._recv, self._send = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_child,
-            args=(stream, plan, size, self._send, self._recv),
+            args=(stream, plan, size, prepare, self._send, self._recv),
             name="dc-import-reader",
             daemon=True,
         )
@@ -162,7 +183,12 @@ def _widen(end: Connection) -> None:
 
 
 def _child(
-    stream: Iterator[Record], plan: RowPlan, size: int, send: Connection, inherited: Connection
+    stream: Iterator[Record],
+    plan: RowPlan,
+    size: int,
+    prepare: Prepare | None,
+    send: Connection,
+    inherited: Connection,
 ) -> None:
     # Without the parent's read end, a send fails as soon as the parent closes or dies.
     inherited.close()
@@ -171,7 +197,7 @@ def _child(
     gc.disable()
     code = 0
     try:
-        for batch in batches(stream, plan, size):
+        for batch in batches(stream, plan, size, prepare):
             send.send(batch)
         send.send(None)
     except (BrokenPipeError, EOFError, ConnectionResetError):

@@ -27,10 +27,18 @@ from dataconnect.imports.batches import (
 )
 from dataconnect.imports.plan import PlanError, RowPlan, build_plan
 from dataconnect.imports.reader import Record, RecordReader
-from dataconnect.imports.sink import AlreadyApplied, Applied, BatchResult, Sink, Stopped, Target
+from dataconnect.imports.sink import (
+    AlreadyApplied,
+    Applied,
+    BatchResult,
+    RepeatedKeys,
+    Sink,
+    Stopped,
+    Target,
+)
 
 log = logging.getLogger(__name__)
-BATCH_ROWS = 5000
+BATCH_ROWS = 2000
 FORK_FROM_BYTES = 8 << 20  # below this a reader process costs more than it saves
 REJECT_COLUMN = "REJECT_REASON"
 
@@ -163,67 +171,86 @@ class _Run:
         self.rejects_name = f"{_safe(job.name)}_{job_run_id}_rejects.csv"
 
     def execute(self, name: str) -> ImportOutcome:
-        account_id = self.job.account_id
-        sink: Sink | None = None
+        self._sink: Sink | None = None
         try:
             expected = self._expected_count(name) if self.settings.count_file else None
-            with self.files.open_read(account_id, "upload", name) as stream:
-                reader = RecordReader(stream, self.settings.format)
-                records = iter(reader)
-                first = next(records, None)
-                plan = self._plan(reader, first)
-                sink = self.open_sink(
-                    Target(account_id, self.target, self.parent, self.run_id, self.now, self.stop),
-                    plan,
-                )
-                sink.begin()
-                self._load(first, records, plan, sink)
-            if expected is not None and expected != self.processed:
-                raise _Failed(
-                    RunFailure.COUNT_MISMATCH,
-                    f"the count file says {expected} records, the file has {self.processed}",
-                )
-            if rejects_exceed(self.rejected, self.processed, self.settings.max_reject_percent):
-                raise _Failed(
-                    RunFailure.REJECT_LIMIT_EXCEEDED,
-                    f"{self.rejected} of {self.processed} records rejected, more than "
-                    f"{self.settings.max_reject_percent:g}%",
-                )
-            sink.commit(
-                Applied(
-                    processed=self.processed,
-                    added=self.added,
-                    updated=self.updated,
-                    rejected=self.rejected,
-                    file_name=name,
-                    rejects_file=self.rejects_name if self._rejects is not None else None,
-                )
-            )
-            sink = None
+            try:
+                self._apply(name, expected, optimistic=True)
+            except RepeatedKeys:
+                # Rolled back by the sink: read the file again, refusing each repeat.
+                log.info("run %s: the file repeats a key; reading it again", self.run_id)
+                self._sink = None
+                self._restart()
+                self._apply(name, expected, optimistic=False)
         except AlreadyApplied:
             self.outcome_state = ("succeeded", None)
             self._close_rejects(keep=False)
             return ImportOutcome(state="succeeded", file_name=name, already_applied=True)
         except (_Stopped, Stopped):
-            if sink is not None:
-                sink.rollback()
+            self._rollback()
             self.outcome_state = ("aborted", None)
             self._close_rejects(keep=False)
             return self._outcome("aborted", name, keep_rejects=False)
         except _Failed as failed:
-            if sink is not None:
-                sink.rollback()
+            self._rollback()
             self.outcome_state = ("failed", failed.failure)
             kept = self._close_rejects(keep=True)
             return self._outcome("failed", name, failed.failure.value, failed.message, kept)
         except BaseException:
-            if sink is not None:
-                sink.rollback()
+            self._rollback()
             self._close_rejects(keep=False)
             raise
         self.outcome_state = ("succeeded", None)
         kept = self._close_rejects(keep=True)
         return self._outcome("succeeded", name, rejects=kept)
+
+    def _apply(self, name: str, expected: int | None, *, optimistic: bool) -> None:
+        account_id = self.job.account_id
+        with self.files.open_read(account_id, "upload", name) as stream:
+            reader = RecordReader(stream, self.settings.format)
+            records = iter(reader)
+            first = next(records, None)
+            plan = self._plan(reader, first)
+            target = Target(
+                account_id, self.target, self.parent, self.run_id, self.now, self.stop, optimistic
+            )
+            self._sink = self.open_sink(target, plan)
+            self._sink.begin()
+            self._load(first, records, plan, self._sink)
+        self._sink.check_keys()  # before the counts are judged: repeats are rejects too
+        if expected is not None and expected != self.processed:
+            raise _Failed(
+                RunFailure.COUNT_MISMATCH,
+                f"the count file says {expected} records, the file has {self.processed}",
+            )
+        if rejects_exceed(self.rejected, self.processed, self.settings.max_reject_percent):
+            raise _Failed(
+                RunFailure.REJECT_LIMIT_EXCEEDED,
+                f"{self.rejected} of {self.processed} records rejected, more than "
+                f"{self.settings.max_reject_percent:g}%",
+            )
+        sink, self._sink = self._sink, None  # rolled back by the sink itself if commit fails
+        assert sink is not None
+        sink.commit(
+            Applied(
+                processed=self.processed,
+                added=self.added,
+                updated=self.updated,
+                rejected=self.rejected,
+                file_name=name,
+                rejects_file=self.rejects_name if self._rejects is not None else None,
+            )
+        )
+
+    def _restart(self) -> None:
+        self.processed = self.added = self.updated = self.rejected = 0
+        self._close_rejects(keep=False)
+        self.progress(0)
+
+    def _rollback(self) -> None:
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.rollback()
 
     def _outcome(
         self,
@@ -288,7 +315,7 @@ class _Run:
         """
         stream = records if first is None else _chain(first, records)
         kind = ForkedBatches if self.forked else ThreadBatches
-        with kind(stream, plan, self.batch_rows) as source:
+        with kind(stream, plan, self.batch_rows, sink.preparer()) as source:
             while True:
                 item = source.next(timeout=0.2)
                 if item is WAITING:
@@ -302,7 +329,10 @@ class _Run:
                 self._store(item, sink)
 
     def _store(self, batch: Batch, sink: Sink) -> None:
-        result = sink.write(batch.rows) if batch.rows else BatchResult()
+        if batch.prepared is not None:
+            result = sink.write_prepared(batch.prepared)
+        else:
+            result = sink.write(batch.rows) if batch.rows else BatchResult()
         self.added += result.added
         self.updated += result.updated
         self.processed = batch.processed

@@ -23,11 +23,15 @@ from sqlalchemy import Engine
 from dataconnect.domain.imports import Reject
 from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import FieldDef, FieldType, TableKind
+from dataconnect.imports.copy_text import CopyText
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import (
     AlreadyApplied,
     Applied,
     BatchResult,
+    Prepare,
+    Prepared,
+    RepeatedKeys,
     Row,
     Target,
     result_row,
@@ -64,6 +68,7 @@ class PostgresSink:
         self._conn: psycopg.Connection[Any] | None = None
         self._written = False  # has this run written a row yet (else no duplicate can exist)
         self._fresh = False  # the table was empty when the run began: its rows are all ours
+        self._trusting = False  # fresh, and copied straight in: keys checked once at the end
         table = target.table
         self._kind = table.kind
         self._schema = quote(schema)
@@ -107,6 +112,10 @@ class PostgresSink:
         self._copy_sql = (
             f"COPY {self._stage} ({', '.join([IDX, *(quote(n) for n in names)])}) FROM STDIN"
         )
+        self._trusting_copy_sql = (
+            f"COPY {self._table} "
+            f"({', '.join(quote(c) for c in [*written, *self._insert_const_columns])}) FROM STDIN"
+        )
         self._direct_copy_sql = (
             f"COPY {self._table} ({', '.join(quote(c) for c in [*written, RUN_ID])}) FROM STDIN"
         )
@@ -128,7 +137,8 @@ class PostgresSink:
             # row. Every match key is indexed, so one index probe per staged row is always
             # right: joins are nested loops, and EXISTS tests are per-row subplans (OFFSET 0).
             conn.execute(  # one round trip: no parameters, so several statements may go
-                "SET LOCAL TimeZone = 'UTC'; SET LOCAL enable_hashjoin = off; "
+                "SET LOCAL TimeZone = 'UTC'; SET LOCAL client_encoding = 'UTF8'; "
+                "SET LOCAL enable_hashjoin = off; "
                 "SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
             )
             # One writer per table at a time (a second run of it waits here); readers go on.
@@ -151,6 +161,11 @@ class PostgresSink:
             # so a staged key found in it is a repeat in the file, nothing to update or probe.
             empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})").fetchone()
             self._fresh = bool(empty and empty[0]) and self._kind is not TableKind.PET
+            if self._fresh and self._t.optimistic:
+                # Every row is an insert: COPY straight into the table, as a raw load would,
+                # and one query at the end tells whether the file repeated a key.
+                self._trusting = True
+                return
             columns = ", ".join(f"{quote(n)} {t}" for n, t in self._stage_columns)
             conn.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {self._stage} ({IDX} int NOT NULL, {columns}) "
@@ -170,6 +185,18 @@ class PostgresSink:
         except BaseException:
             self.rollback()
             raise
+
+    def check_keys(self) -> None:
+        if not self._trusting:
+            return
+        assert self._conn is not None
+        keys = ", ".join(quote(c) for c in self._plan.key_columns)
+        found = self._conn.execute(
+            f"SELECT 1 FROM {self._table} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+        ).fetchone()
+        if found is not None:
+            self.rollback()
+            raise RepeatedKeys
 
     def commit(self, applied: Applied) -> None:
         assert self._conn is not None
@@ -212,23 +239,19 @@ class PostgresSink:
         result = BatchResult()
         if not rows:
             return result
+        if self._trusting:
+            return self.write_prepared(self.preparer()(rows))  # type: ignore[misc]
         with_key = self._with_key
-        text = self._text_positions
         # Repeated keys in the batch: only each key's first row is staged; the later ones
         # share its fate when it was refused, and are duplicates when it was written.
         keyed = self._keyed
         first: dict[tuple[Any, ...], int] = {}
         later: list[tuple[int, int]] = []  # (index, index of the key's first row)
         staged: list[tuple[Any, ...]] = []
-        # One pass over the batch (values and keys) finds no NUL in nearly every file; only a
-        # batch with one is checked row by row.
-        nul_free = not text or not any(
-            "\x00" in v for pair in rows for part in pair for v in part if type(v) is str
-        )
+        nul_free = self._nul_free(rows)
         for index, (values, key) in enumerate(rows):
             row = (*values, *key) if with_key else values
-            if not nul_free and any(row[p] is not None and "\x00" in row[p] for p in text):
-                # PostgreSQL text cannot hold NUL characters (SQLite's can).
+            if not nul_free and self._has_nul(row):
                 result.rejects.append((index, Reject.INVALID_ENCODING))
                 continue
             if keyed:
@@ -272,6 +295,32 @@ class PostgresSink:
         result.rejects.sort()
         result.added, result.updated = added, updated
         return result
+
+    def preparer(self) -> Prepare | None:
+        if not self._trusting:
+            return None
+        return CopyText(len(self._written_columns), self._insert_consts)
+
+    def write_prepared(self, batch: Prepared) -> BatchResult:
+        """COPY text made by the reader, straight into the table (an optimistic run)."""
+        assert self._conn is not None and self._trusting
+        try:
+            with self._conn.cursor() as cur, cur.copy(self._trusting_copy_sql) as copy:
+                copy.write(batch.data)
+        except pg_errors.UniqueViolation:  # a unique primary key (supplemental) repeated
+            self.rollback()
+            raise RepeatedKeys from None
+        return BatchResult(added=batch.count, rejects=batch.rejects)
+
+    def _nul_free(self, rows: list[Row]) -> bool:
+        """PostgreSQL text cannot hold NUL characters (SQLite's can). One pass over the batch
+        finds none in nearly every file; only a batch with one is checked row by row."""
+        return not self._text_positions or not any(
+            "\x00" in v for pair in rows for part in pair for v in part if type(v) is str
+        )
+
+    def _has_nul(self, row: tuple[Any, ...]) -> bool:
+        return any(row[p] is not None and "\x00" in row[p] for p in self._text_positions)
 
     def _merge_pet(
         self, conn: psycopg.Connection[Any], refused: dict[int, Reject]

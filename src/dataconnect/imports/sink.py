@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,6 +18,19 @@ class BatchResult:
     added: int = 0
     updated: int = 0
     rejects: list[tuple[int, Reject]] = field(default_factory=list)  # (index in batch, reason)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A batch already in the sink's own form, made beside the writer by the reader (see
+    ``Sink.preparer``): what is left for the writing process is to hand it to the database."""
+
+    data: Any
+    count: int  # rows in ``data``
+    rejects: list[tuple[int, Reject]] = field(default_factory=list)  # (index in batch, reason)
+
+
+Prepare = Callable[[list[Row]], Prepared]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +50,12 @@ class Stopped(Exception):
     """The run was asked to stop while its sink waited to begin (another run held the table)."""
 
 
+class RepeatedKeys(Exception):
+    """Raised by ``check_keys`` of a run written optimistically (see ``Target.optimistic``): a key
+    repeats in the file. The sink has rolled back; the run is read again with per-batch checks,
+    which find and refuse each repeat."""
+
+
 class AlreadyApplied(Exception):
     """The run's marker row exists: its data was committed before; nothing is applied again."""
 
@@ -50,13 +70,18 @@ class Target:
     job_run_id: int
     now: datetime
     stop: Any = None  # the run's stop token (``is_set()``), looked at while waiting to begin
+    # Into an empty table, write batches without looking for repeated keys and check once at
+    # commit (``RepeatedKeys``). Files rarely repeat a key; when one does, the run is redone
+    # with this off.
+    optimistic: bool = True
 
 
 class Sink(Protocol):
     """Contract of both dialects (``imports/sqlite_sink.py``, ``imports/postgres_sink.py``).
 
     ``begin`` opens the run's transaction (and, for ``replace``, empties the table inside it);
-    ``write`` merges one batch and reports per-row rejects by index; ``commit`` writes the
+    ``write`` merges one batch and reports per-row rejects by index; ``check_keys`` tells
+    whether an optimistic run must be redone; ``commit`` writes the
     marker row and the run's counts in the same transaction and commits; ``rollback`` leaves
     the table as it was.
     A row whose key was already written by this run is rejected ``DUPLICATE_KEY_IN_FILE``.
@@ -65,6 +90,16 @@ class Sink(Protocol):
     def begin(self) -> None: ...
 
     def write(self, rows: list[Row]) -> BatchResult: ...
+
+    def preparer(self) -> Prepare | None:
+        """After ``begin``: a pure function (no connection, no state) the reader may run on
+        each batch, whose result goes to ``write_prepared``; ``None`` for plain ``write``."""
+
+    def write_prepared(self, batch: Prepared) -> BatchResult: ...
+
+    def check_keys(self) -> None:
+        """After the last batch: raise ``RepeatedKeys`` (rolled back) if a run written
+        optimistically repeated a key; otherwise nothing."""
 
     def commit(self, applied: Applied) -> None: ...
 
