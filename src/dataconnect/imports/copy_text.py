@@ -64,7 +64,9 @@ class CopyText:
                     continue
                 line = "\t".join([_field(v) for v in values])
             elif None in values:
-                line = "\t".join([NULL if v is None else p for v, p in zip(values, parts, strict=True)])
+                line = "\t".join(
+                    [NULL if v is None else p for v, p in zip(values, parts, strict=True)]
+                )
             lines.append(line + suffix)
         data = ("\n".join(lines) + "\n").encode() if lines else b""
         return Prepared(data, len(lines), rejects)
