@@ -59,6 +59,43 @@ def _match(keys: Sequence[str], left: str = "t", right: str = "s") -> str:
     return " AND ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in keys)
 
 
+class _Staging:
+    """A keyed batch for the staging table, made by the reader: rows holding NUL refused,
+    repeated keys set aside (only each key's first row is staged; the later ones share its
+    fate when it was refused, and are duplicates when it was written), the rest as COPY text
+    led by each row's index in the batch."""
+
+    def __init__(self, width: int, with_key: bool, text_positions: list[int]) -> None:
+        self._encode = CopyText(width + 1)
+        self._with_key = with_key
+        self._text = text_positions
+
+    def __call__(self, rows: list[Row]) -> Prepared:
+        with_key, text = self._with_key, self._text
+        rejects: list[tuple[int, Reject]] = []
+        first: dict[tuple[Any, ...], int] = {}
+        later: list[tuple[int, int]] = []  # (index, index of the key's first row)
+        staged: list[Row] = []
+        # One pass over the batch finds no NUL in nearly every file.
+        nul_free = not text or not any(
+            "\x00" in v for pair in rows for part in pair for v in part if type(v) is str
+        )
+        for index, (values, key) in enumerate(rows):
+            row = (*values, *key) if with_key else values
+            if not nul_free and any(row[p] is not None and "\x00" in row[p] for p in text):
+                rejects.append((index, Reject.INVALID_ENCODING))
+                continue
+            seen = first.get(key)
+            if seen is not None:
+                later.append((index, seen))
+                continue
+            first[key] = index
+            staged.append(((index, *row), ()))
+        prepared = self._encode(staged)
+        assert not prepared.rejects  # NULs were refused above
+        return Prepared((prepared.data, later), prepared.count, rejects)
+
+
 class PostgresSink:
     def __init__(self, engine: Engine, schema: str, target: Target, plan: RowPlan) -> None:
         self._engine = engine
@@ -234,49 +271,41 @@ class PostgresSink:
     # --- writing --------------------------------------------------------------------------
 
     def write(self, rows: list[Row]) -> BatchResult:
+        return self.write_prepared(self.preparer()(rows))
+
+    def preparer(self) -> Prepare:
+        """The reader's half of each batch: everything but the database's part."""
+        if self._trusting:
+            return CopyText(len(self._written_columns), self._insert_consts)
+        if not self._keyed:
+            return CopyText(len(self._written_columns), (self._t.job_run_id,))
+        return _Staging(len(self._stage_columns), self._with_key, self._text_positions)
+
+    def write_prepared(self, batch: Prepared) -> BatchResult:
         conn = self._conn
         assert conn is not None, "write() before begin()"
-        result = BatchResult()
-        if not rows:
-            return result
+        if batch.count == 0:
+            return BatchResult(rejects=batch.rejects)
         if self._trusting:
-            return self.write_prepared(self.preparer()(rows))  # type: ignore[misc]
-        with_key = self._with_key
-        # Repeated keys in the batch: only each key's first row is staged; the later ones
-        # share its fate when it was refused, and are duplicates when it was written.
-        keyed = self._keyed
-        first: dict[tuple[Any, ...], int] = {}
-        later: list[tuple[int, int]] = []  # (index, index of the key's first row)
-        staged: list[tuple[Any, ...]] = []
-        nul_free = self._nul_free(rows)
-        for index, (values, key) in enumerate(rows):
-            row = (*values, *key) if with_key else values
-            if not nul_free and self._has_nul(row):
-                result.rejects.append((index, Reject.INVALID_ENCODING))
-                continue
-            if keyed:
-                seen = first.get(key)
-                if seen is not None:
-                    later.append((index, seen))
-                    continue
-                first[key] = index
-            staged.append((index, *row))
-
-        if not keyed:
+            try:
+                with conn.cursor() as cur, cur.copy(self._trusting_copy_sql) as copy:
+                    copy.write(batch.data)
+            except pg_errors.UniqueViolation:  # a unique primary key (supplemental) repeated
+                self.rollback()
+                raise RepeatedKeys from None
+            return BatchResult(added=batch.count, rejects=batch.rejects)
+        if not self._keyed:
             # No complete key: every row is new; copied straight into the table.
-            run = self._t.job_run_id
             with conn.cursor() as cur, cur.copy(self._direct_copy_sql) as copy:
-                for row in staged:
-                    copy.write_row((*row[1:], run))
-            result.added = len(staged)
-            return result
+                copy.write(batch.data)
+            return BatchResult(added=batch.count, rejects=batch.rejects)
 
+        text, later = batch.data
         if self._stage_dirty:  # empty at the start of the transaction
             conn.execute(f"TRUNCATE {self._stage}")
         self._stage_dirty = True
         with conn.cursor() as cur, cur.copy(self._copy_sql) as copy:
-            for row in staged:
-                copy.write_row(row)
+            copy.write(text)
         refused: dict[int, Reject] = {}
         if self._kind is TableKind.PET:
             added, updated = self._merge_pet(conn, refused)
@@ -289,38 +318,12 @@ class PostgresSink:
                 refused,
                 per_row=True,
             )
+        result = BatchResult(added=added, updated=updated, rejects=list(batch.rejects))
         for index, seen in later:
             result.rejects.append((index, refused.get(seen, Reject.DUPLICATE_KEY_IN_FILE)))
         result.rejects += refused.items()
         result.rejects.sort()
-        result.added, result.updated = added, updated
         return result
-
-    def preparer(self) -> Prepare | None:
-        if not self._trusting:
-            return None
-        return CopyText(len(self._written_columns), self._insert_consts)
-
-    def write_prepared(self, batch: Prepared) -> BatchResult:
-        """COPY text made by the reader, straight into the table (an optimistic run)."""
-        assert self._conn is not None and self._trusting
-        try:
-            with self._conn.cursor() as cur, cur.copy(self._trusting_copy_sql) as copy:
-                copy.write(batch.data)
-        except pg_errors.UniqueViolation:  # a unique primary key (supplemental) repeated
-            self.rollback()
-            raise RepeatedKeys from None
-        return BatchResult(added=batch.count, rejects=batch.rejects)
-
-    def _nul_free(self, rows: list[Row]) -> bool:
-        """PostgreSQL text cannot hold NUL characters (SQLite's can). One pass over the batch
-        finds none in nearly every file; only a batch with one is checked row by row."""
-        return not self._text_positions or not any(
-            "\x00" in v for pair in rows for part in pair for v in part if type(v) is str
-        )
-
-    def _has_nul(self, row: tuple[Any, ...]) -> bool:
-        return any(row[p] is not None and "\x00" in row[p] for p in self._text_positions)
 
     def _merge_pet(
         self, conn: psycopg.Connection[Any], refused: dict[int, Reject]

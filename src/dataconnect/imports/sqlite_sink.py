@@ -64,13 +64,25 @@ sqlite3.register_adapter(datetime, _adapt_datetime)
 sqlite3.register_adapter(date, date.isoformat)
 
 
-def _values_only(rows: list[Row]) -> Prepared:
-    values = [values for values, _ in rows]
+def _marshalled(data: list[Any], count: int) -> Prepared:
     try:
         # A third of pickle's time to make, as quick to read: the reader is the busier side.
-        return Prepared(marshal.dumps(values), len(rows))
+        return Prepared(marshal.dumps(data), count)
     except ValueError:  # a value marshal cannot hold (a timestamp): sent as objects
-        return Prepared(values, len(rows))
+        return Prepared(data, count)
+
+
+def _unmarshalled(batch: Prepared) -> Any:
+    data = batch.data
+    return marshal.loads(data) if type(data) is bytes else data  # noqa: S302 - our reader's
+
+
+def _values_only(rows: list[Row]) -> Prepared:
+    return _marshalled([values for values, _ in rows], len(rows))
+
+
+def _whole_rows(rows: list[Row]) -> Prepared:
+    return _marshalled(rows, len(rows))
 
 
 class SqliteSink:
@@ -109,12 +121,16 @@ class SqliteSink:
             f"VALUES ({', '.join(values)})"
         )
         run_literal = _literal(target.job_run_id)
-        sets = [f"{quote(c)} = ?" for c in written]
+        # Parameters are numbered: an update binds the row's values as they come, and leaves out
+        # its match columns (equal by definition), which spares their index entries.
+        unchanged = set(plan.key_columns) if table.kind is not TableKind.PET else set()
+        sets = [f"{quote(c)} = ?{i}" for i, c in enumerate(written, start=1) if c not in unchanged]
         if self._stamp:
             sets.append(f"{quote('MODIFIED_DATE_')} = {_literal(now_text)}")
         sets.append(f"{quote(RUN_ID)} = {run_literal}")
         self._update_sql = (
-            f"UPDATE {self._table} SET {', '.join(sets)} WHERE {quote(self._rowkey)} = ?"
+            f"UPDATE {self._table} SET {', '.join(sets)} "
+            f"WHERE {quote(self._rowkey)} = ?{len(written) + 1}"
         )
         key_table = target.parent if table.kind is TableKind.PET and target.parent else table
         self._time_keys = any(
@@ -255,10 +271,7 @@ class SqliteSink:
             rows = [(v, tuple(_as_stored(x) for x in k)) for v, k in rows]
         if self._kind is TableKind.PET:
             return self._write_pet(rows)
-        if self._kind is TableKind.SUPPLEMENTAL and not self._plan.key_columns:
-            self._conn.executemany(self._insert_sql, [v for v, _ in rows])
-            return BatchResult(added=len(rows))
-        if self._trusting:
+        if self._inserts_only():
             return self.write_prepared(_values_only(rows))
         if self._fast:
             keys = [k for _, k in rows]
@@ -272,19 +285,24 @@ class SqliteSink:
         )
         return self._apply(rows, existing, lambda values, _: values)
 
+    def _inserts_only(self) -> bool:
+        return self._trusting or (
+            self._kind is TableKind.SUPPLEMENTAL and not self._plan.key_columns
+        )
+
     def preparer(self) -> Prepare | None:
-        # Only the values cross from the reader: half the objects to unpickle, no keys to drop.
-        return _values_only if self._trusting else None
+        # Inserts need only the values: half the objects to cross from the reader.
+        return _values_only if self._inserts_only() else _whole_rows
 
     def write_prepared(self, batch: Prepared) -> BatchResult:
-        """Values of an optimistic run, inserted as they come."""
-        assert self._trusting
+        if not self._inserts_only():
+            return self.write(_unmarshalled(batch))
         try:
-            data = batch.data
-            values = marshal.loads(data) if type(data) is bytes else data  # noqa: S302 - ours
-            self._conn.executemany(self._insert_sql, values)
-        except sqlite3.IntegrityError:  # a unique primary key (supplemental) repeated
-            self.rollback()
+            self._conn.executemany(self._insert_sql, _unmarshalled(batch))
+        except sqlite3.IntegrityError:
+            if not self._trusting:
+                raise
+            self.rollback()  # a unique primary key (supplemental) repeated
             raise RepeatedKeys from None
         return BatchResult(added=batch.count)
 
