@@ -9,6 +9,7 @@ joined record then has the right number of columns. Otherwise the first line alo
 from __future__ import annotations
 
 import csv
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,8 +53,13 @@ class RecordReader:
     # --- physical lines ---------------------------------------------------------------------
 
     def _lines(self) -> Iterator[tuple[int, bytes]]:
-        for number, raw in enumerate(self._stream, start=1):
-            yield number, raw[len(BOM) :] if number == 1 and raw.startswith(BOM) else raw
+        """Numbered lines of the file, the first without its byte order mark."""
+        first = self._stream.readline()
+        if not first:
+            return iter(())
+        if first.startswith(BOM):
+            first = first[len(BOM) :]
+        return itertools.chain([(1, first)], enumerate(self._stream, start=2))
 
     def _next_line(self, source: Iterator[tuple[int, bytes]]) -> tuple[int, bytes] | None:
         if self._pushback:
@@ -89,51 +95,68 @@ class RecordReader:
     def __iter__(self) -> Iterator[Record]:
         source = self._lines()
         encoding, delim, quote = self._fmt.encoding, self._delim, self._quote
-        while (item := self._next_line(source)) is not None:
-            number, raw = item
-            if number > self.lines_read:
-                self.lines_read = number
-            # The common line (decodes, no NUL, no qualifier, the right width) takes no detours.
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError:
-                text = None
-            if text is not None and "\x00" not in text:
-                if text.endswith("\n"):
-                    text = text[:-2] if text.endswith("\r\n") else text[:-1]
-                elif text.endswith("\r"):
-                    text = text[:-1]
-                if (
-                    (quote is None or quote not in text)
-                    and self.expected_columns is not None
-                    and text
-                ):
-                    fields = text.split(delim)
-                    if len(fields) == self.expected_columns and (len(fields) > 1 or text.strip()):
-                        yield Record(number, text, fields)
-                        continue
-            else:
-                text = None
-            if text is None:
-                shown = raw.decode(encoding, errors="replace").rstrip("\r\n")
-                yield Record(number, shown, None, Reject.INVALID_ENCODING)
-                continue
-            if not text.strip():
-                continue  # blank lines are not records
-            record = self._record(number, text, source)
-            if record.fields is not None and self.expected_columns is None:
-                self.expected_columns = len(record.fields)
-                if self._fmt.header and self.header is None:
-                    self.header = [f.strip() for f in record.fields]
+        while True:
+            # Lines set back by an unclosed quote come first; otherwise lines come straight
+            # from the file, with no detour per line.
+            lines = itertools.chain(self._drain(), source) if self._pushback else source
+            for number, raw in lines:
+                if number > self.lines_read:
+                    self.lines_read = number
+                # The common line (decodes, no NUL, no qualifier, the right width) takes no
+                # detours.
+                try:
+                    text = raw.decode(encoding)
+                except UnicodeDecodeError:
+                    text = None
+                if text is not None and "\x00" not in text:
+                    if text.endswith("\n"):
+                        text = text[:-2] if text.endswith("\r\n") else text[:-1]
+                    elif text.endswith("\r"):
+                        text = text[:-1]
+                    if (
+                        (quote is None or quote not in text)
+                        and self.expected_columns is not None
+                        and text
+                    ):
+                        fields = text.split(delim)
+                        if len(fields) == self.expected_columns and (
+                            len(fields) > 1 or text.strip()
+                        ):
+                            yield Record(number, text, fields)
+                            continue
+                else:
+                    text = None
+                if text is None:
+                    shown = raw.decode(encoding, errors="replace").rstrip("\r\n")
+                    yield Record(number, shown, None, Reject.INVALID_ENCODING)
                     continue
-            elif (
-                record.fields is not None
-                and self.expected_columns is not None
-                and len(record.fields) != self.expected_columns
-            ):
-                record.fields = None
-                record.reason = Reject.WRONG_COLUMN_COUNT
-            yield record
+                if not text.strip():
+                    continue  # blank lines are not records
+                record = self._record(number, text, source)
+                if record.fields is not None and self.expected_columns is None:
+                    self.expected_columns = len(record.fields)
+                    if self._fmt.header and self.header is None:
+                        self.header = [f.strip() for f in record.fields]
+                        if self._pushback:
+                            break
+                        continue
+                elif (
+                    record.fields is not None
+                    and self.expected_columns is not None
+                    and len(record.fields) != self.expected_columns
+                ):
+                    record.fields = None
+                    record.reason = Reject.WRONG_COLUMN_COUNT
+                yield record
+                if self._pushback:
+                    break  # read the lines set back before any further line of the file
+            else:
+                if not self._pushback:
+                    return
+
+    def _drain(self) -> Iterator[tuple[int, bytes]]:
+        while self._pushback:
+            yield self._pushback.popleft()
 
     def _record(self, number: int, text: str, source: Iterator[tuple[int, bytes]]) -> Record:
         try:
