@@ -1,12 +1,11 @@
 """Checked rows as PostgreSQL COPY text, made by the reader beside the writing process.
 
 Handing psycopg row tuples costs the writer about 6 µs a row (each value adapted on its own);
-text made here costs the reader about 1 µs, and the writer only passes the bytes on.
+text made here costs the reader about 1.4 µs, and the writer only passes the bytes on.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +13,6 @@ from dataconnect.domain.imports import Reject
 from dataconnect.imports.sink import Prepared, Row
 
 NULL = "\\N"
-_SPECIAL = re.compile(r"[\\\n\r\x00]")  # a tab is found by counting separators
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -41,32 +39,77 @@ def _field(value: Any) -> str:
     return _scalar(value)
 
 
+def _plain(text: str, lines: int, tabs: int) -> bool:
+    """``lines`` joined lines hold no character COPY reads specially but their separators."""
+    return (
+        "\\" not in text
+        and "\r" not in text
+        and "\x00" not in text
+        and text.count("\n") == lines - 1
+        and text.count("\t") == lines * tabs
+    )
+
+
 class CopyText:
     """``(values, key)`` rows → COPY text lines of the values and then ``constants``.
 
     A value holding NUL is refused (``INVALID_ENCODING``): PostgreSQL text cannot hold it.
+    Nearly every line needs no escaping: lines are joined as they are and the whole batch is
+    checked at once (a character search each), so only a batch with something special pays for
+    a look at each line.
     """
 
     def __init__(self, width: int, constants: tuple[Any, ...] = ()) -> None:
-        self._width = width
+        self._tabs = width - 1
         self._suffix = "".join(f"\t{_field(c)}" for c in constants)
 
     def __call__(self, rows: list[Row]) -> Prepared:
-        lines: list[str] = []
+        tabs = self._tabs
+        lines: list[str | None] = []
+        quick: list[int] = []  # positions in ``lines`` joined as they came, not yet checked
         rejects: list[tuple[int, Reject]] = []
-        tabs, suffix = self._width - 1, self._suffix
         for index, (values, _) in enumerate(rows):
-            parts = [v if type(v) is str else _scalar(v) for v in values]
-            line = "\t".join(parts)
-            if _SPECIAL.search(line) is not None or line.count("\t") != tabs:
-                if any(type(v) is str and "\x00" in v for v in values):
+            try:
+                lines.append("\t".join(values))  # every value is text
+                quick.append(index)
+                continue
+            except TypeError:
+                pass
+            line = self._line(values)
+            if line is None:
+                rejects.append((index, Reject.INVALID_ENCODING))
+            lines.append(line)
+        if len(quick) == len(lines):
+            text = "\n".join(lines)  # type: ignore[arg-type]  # no None among quick lines
+            if _plain(text, len(lines), tabs) or not lines:
+                return self._done(lines, rejects)
+        elif quick and _plain("\n".join([lines[i] for i in quick]), len(quick), tabs):  # type: ignore[misc]
+            return self._done(lines, rejects)
+        for index in quick:  # something special somewhere: each quick line on its own
+            if not _plain(lines[index], 1, tabs):  # type: ignore[arg-type]
+                lines[index] = line = self._line(rows[index][0])
+                if line is None:
                     rejects.append((index, Reject.INVALID_ENCODING))
-                    continue
-                line = "\t".join([_field(v) for v in values])
-            elif None in values:
+        rejects.sort()
+        return self._done(lines, rejects)
+
+    def _line(self, values: tuple[Any, ...]) -> str | None:
+        parts = [v if type(v) is str else _scalar(v) for v in values]
+        line = "\t".join(parts)
+        if _plain(line, 1, self._tabs):
+            if None in values:
                 line = "\t".join(
                     [NULL if v is None else p for v, p in zip(values, parts, strict=True)]
                 )
-            lines.append(line + suffix)
-        data = ("\n".join(lines) + "\n").encode() if lines else b""
-        return Prepared(data, len(lines), rejects)
+            return line
+        if any(type(v) is str and "\x00" in v for v in values):
+            return None
+        return "\t".join([_field(v) for v in values])
+
+    def _done(self, lines: list[str | None], rejects: list[tuple[int, Reject]]) -> Prepared:
+        kept = [line for line in lines if line is not None] if rejects else lines
+        if not kept:
+            return Prepared(b"", 0, rejects)
+        end = f"{self._suffix}\n"
+        text = end.join(kept) + end  # type: ignore[arg-type]
+        return Prepared(text.encode(), len(kept), rejects)
