@@ -22,6 +22,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -332,6 +333,7 @@ def run_case(case: str, rows: int, url: str | None, work: Path) -> dict[str, flo
 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(home, ignore_errors=True)  # a case's databases: hundreds of MB each
     if out.returncode != 0:
         raise SystemExit(f"{case} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

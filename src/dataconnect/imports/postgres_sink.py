@@ -65,35 +65,33 @@ class _Staging:
     fate when it was refused, and are duplicates when it was written), the rest as COPY text
     led by each row's index in the batch."""
 
-    def __init__(self, width: int, with_key: bool, text_positions: list[int]) -> None:
+    def __init__(self, width: int, with_key: bool) -> None:
         self._encode = CopyText(width + 1)
         self._with_key = with_key
-        self._text = text_positions
 
     def __call__(self, rows: list[Row]) -> Prepared:
-        with_key, text = self._with_key, self._text
-        rejects: list[tuple[int, Reject]] = []
-        first: dict[tuple[Any, ...], int] = {}
-        later: list[tuple[int, int]] = []  # (index, index of the key's first row)
-        staged: list[Row] = []
-        # One pass over the batch finds no NUL in nearly every file.
-        nul_free = not text or not any(
-            "\x00" in v for pair in rows for part in pair for v in part if type(v) is str
-        )
-        for index, (values, key) in enumerate(rows):
-            row = (*values, *key) if with_key else values
-            if not nul_free and any(row[p] is not None and "\x00" in row[p] for p in text):
-                rejects.append((index, Reject.INVALID_ENCODING))
-                continue
-            seen = first.get(key)
-            if seen is not None:
-                later.append((index, seen))
-                continue
-            first[key] = index
-            staged.append(((index, *row), ()))
-        prepared = self._encode(staged)
-        assert not prepared.rejects  # NULs were refused above
-        return Prepared((prepared.data, later), prepared.count, rejects)
+        # A row holding NUL is refused and is not its key's first row. Rows from the reader
+        # never hold one (it refuses such lines), so the batch is nearly always made once.
+        refused: set[int] = set()
+        while True:
+            first: dict[tuple[Any, ...], int] = {}
+            later: list[tuple[int, int]] = []  # (index, index of the key's first row)
+            staged: list[Row] = []
+            for index, (values, key) in enumerate(rows):
+                if refused and index in refused:
+                    continue
+                seen = first.get(key)
+                if seen is not None:
+                    later.append((index, seen))
+                    continue
+                first[key] = index
+                row = (*values, *key) if self._with_key else values
+                staged.append(((str(index), *row), ()))  # all text: the quick way through
+            prepared = self._encode(staged)
+            if not prepared.rejects:
+                rejects = [(index, Reject.INVALID_ENCODING) for index in sorted(refused)]
+                return Prepared((prepared.data, later), prepared.count, rejects)
+            refused.update(int(staged[i][0][0]) for i, _ in prepared.rejects)
 
 
 class PostgresSink:
@@ -133,7 +131,6 @@ class PostgresSink:
             types.append(found)
         self._stage_columns = [(n, _pg_type(f)) for n, f in zip(names, types, strict=True)]
         self._with_key = table.kind is TableKind.PET
-        self._text_positions = [i for i, f in enumerate(types) if f.type is FieldType.TEXT]
         self._insert_consts: tuple[Any, ...] = (
             *([target.now] * len(self._stamp)),
             target.job_run_id,
@@ -279,7 +276,7 @@ class PostgresSink:
             return CopyText(len(self._written_columns), self._insert_consts)
         if not self._keyed:
             return CopyText(len(self._written_columns), (self._t.job_run_id,))
-        return _Staging(len(self._stage_columns), self._with_key, self._text_positions)
+        return _Staging(len(self._stage_columns), self._with_key)
 
     def write_prepared(self, batch: Prepared) -> BatchResult:
         conn = self._conn
