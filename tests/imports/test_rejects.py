@@ -619,3 +619,67 @@ def test_an_empty_list_is_loaded_optimistically_and_again_only_on_a_repeat(
         "cust_id,email,city,legacy,REJECT_REASON\nC2,bad-email,Paris,,INVALID_EMAIL\n"
         + ("C1,a2@x.com,Bonn,,DUPLICATE_KEY_IN_FILE\n" if repeat else "")
     )
+
+
+@pytest.mark.parametrize(
+    ("update", "lines", "reread", "reject"),
+    [
+        ("replace_all", ["C1,a@x.com,Berlin,", "C2,b@x.com,Paris,"], False, None),
+        # An existing key twice in different batches: its profile would be changed twice.
+        (
+            "replace_all",
+            ["C1,a@x.com,Berlin,", "C2,b@x.com,Paris,", "C1,a2@x.com,Bonn,"],
+            True,
+            "C1,a2@x.com,Bonn,,DUPLICATE_KEY_IN_FILE",
+        ),
+        (
+            "no_update",
+            ["C1,a@x.com,Berlin,", "C2,b@x.com,Paris,", "C1,a2@x.com,Bonn,"],
+            True,
+            "C1,a2@x.com,Bonn,,DUPLICATE_KEY_IN_FILE",
+        ),
+        # A new key twice in different batches: it would be inserted twice.
+        (
+            "replace_all",
+            ["C2,b@x.com,Paris,", "C1,a@x.com,Berlin,", "C2,b2@x.com,Ulm,"],
+            True,
+            "C2,b2@x.com,Ulm,,DUPLICATE_KEY_IN_FILE",
+        ),
+    ],
+)
+def test_a_merge_is_looked_up_beside_the_writer_and_read_again_only_on_a_repeat(
+    app: App,
+    update: str,
+    lines: list[str],
+    reread: bool,
+    reject: str | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Into a list that holds rows, keys are looked up beside the writer; what this run wrote
+    twice is found at the end, and the file is read again with the writer's own checks."""
+    env = contacts(app)
+    load(env, make_job(env, "Seed").id, csv_bytes("C1,old@x.com,Old,"))
+    job = make_job(env, match_={"update_on_match": update})
+    put(env, csv_bytes(*lines))
+
+    with caplog.at_level(logging.INFO, logger="dataconnect.imports.engine"):
+        outcome = direct(env, job.id, 9003, batch_rows=2)
+
+    assert outcome.state == "succeeded", outcome
+    # PostgreSQL merges through its staging table, which finds repeats batch by batch.
+    assert ("reading it again" in caplog.text) is (reread and app.engines.dialect == "sqlite")
+    c1 = ("C1", "a@x.com", "Berlin") if update == "replace_all" else ("C1", "old@x.com", "Old")
+    c2 = ("C2", "b@x.com", "Paris")
+    assert sorted(table_rows(env)) == [c1, c2]
+    assert counts(outcome) == (
+        len(lines),
+        1,
+        1 if update == "replace_all" else 0,
+        1 if reject else 0,
+    )
+    if reject:
+        assert rejects_text(env, outcome.rejects_file) == (
+            f"cust_id,email,city,legacy,REJECT_REASON\n{reject}\n"
+        )
+    else:
+        assert outcome.rejects_file is None

@@ -28,6 +28,7 @@ class Prepared:
     data: Any
     count: int  # rows in ``data``
     rejects: list[tuple[int, Reject]] = field(default_factory=list)  # (index in batch, reason)
+    repeats: bool = False  # a key twice in the batch: an optimistic run must be redone
 
 
 Prepare = Callable[[list[Row]], Prepared]

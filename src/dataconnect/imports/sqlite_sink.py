@@ -31,6 +31,7 @@ from dataconnect.imports.sink import (
     Target,
     result_row,
 )
+from dataconnect.imports.sqlite_lookups import ReaderLookups, unpack
 from dataconnect.store.data import RESULT_COLUMNS, ROW_ID, RUN_ID, physical_name, quote
 
 LOOKUP_CHUNK = 500
@@ -77,6 +78,10 @@ def _unmarshalled(batch: Prepared) -> Any:
     return marshal.loads(data) if type(data) is bytes else data  # noqa: S302 - our reader's
 
 
+def _stored_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(_as_stored(x) for x in key)
+
+
 def _values_only(rows: list[Row]) -> Prepared:
     return _marshalled([values for values, _ in rows], len(rows))
 
@@ -93,6 +98,11 @@ class SqliteSink:
         self._conn: Any = None
         self._fast = False
         self._trusting = False  # writing into an empty table, keys checked once at commit
+        # Merging into a profile list with the keys looked up by the reader (sqlite_lookups):
+        # rows this run changed and inserted, checked against the table at the end.
+        self._lookups: ReaderLookups | None = None
+        self._changed = self._inserted = 0
+        self._riid_before = 0
         self._seen_sql = ""
         self._fairy: Any = None
         table = target.table
@@ -163,6 +173,8 @@ class SqliteSink:
         empty = self._conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})").fetchone()
         keys = self._plan.key_columns
         self._fast = bool(empty[0]) and self._kind is not TableKind.PET and bool(keys)
+        if not empty[0] and self._t.optimistic and self._kind is TableKind.PROFILE_LIST and keys:
+            self._lookups = self._reader_lookups()
         if self._fast and self._t.optimistic:
             # Nothing but this run's rows can be in the table: every row is an insert, and one
             # query at commit tells whether the file repeated a key.
@@ -180,6 +192,23 @@ class SqliteSink:
             self._seen_sql = (
                 f"INSERT OR IGNORE INTO temp.dc_run_keys VALUES ({', '.join('?' for _ in keys)})"
             )
+
+    def _reader_lookups(self) -> ReaderLookups | None:
+        database = self._engine.url.database
+        mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if not database or database == ":memory:" or str(mode).lower() != "wal":
+            return None  # another connection would not see the table as this run began
+        (self._riid_before,) = self._conn.execute(
+            f"SELECT coalesce(max({quote('RIID_')}), 0) FROM {self._table}"
+        ).fetchone()
+        return ReaderLookups(
+            database,
+            self._table,
+            self._plan.key_columns,
+            replace_all=self._plan.update_on_match is UpdateOnMatch.REPLACE_ALL,
+            insert_on_no_match=self._plan.insert_on_no_match,
+            stored_key=_stored_key if self._time_keys else None,
+        )
 
     def _begin_when_free(self) -> None:
         """Take the data file's write lock, however long another run holds it (an import of
@@ -199,9 +228,29 @@ class SqliteSink:
                     raise Stopped from None
 
     def check_keys(self) -> None:
-        if self._trusting and self._repeats():
+        repeated = (self._trusting and self._repeats()) or (
+            self._lookups is not None and self._written_twice()
+        )
+        if repeated:
             self.rollback()
             raise RepeatedKeys
+
+    def _written_twice(self) -> bool:
+        """Did this run change a row twice, or insert one key twice? Either means the file
+        repeated a key, which the reader's lookups could not see."""
+        (ours,) = self._conn.execute(
+            f"SELECT count(*) FROM {self._table} WHERE {quote(RUN_ID)} = ?",
+            (self._t.job_run_id,),
+        ).fetchone()
+        if ours != self._changed + self._inserted:
+            return True
+        keys = ", ".join(quote(c) for c in self._plan.key_columns)
+        found = self._conn.execute(
+            f"SELECT 1 FROM {self._table} WHERE {quote('RIID_')} > ? "
+            f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1",
+            (self._riid_before,),
+        ).fetchone()
+        return found is not None
 
     def commit(self, applied: Applied) -> None:
         try:
@@ -271,6 +320,8 @@ class SqliteSink:
             rows = [(v, tuple(_as_stored(x) for x in k)) for v, k in rows]
         if self._kind is TableKind.PET:
             return self._write_pet(rows)
+        if self._lookups is not None:
+            return self._write_looked_up(self._lookups(rows))
         if self._inserts_only():
             return self.write_prepared(_values_only(rows))
         if self._fast:
@@ -291,10 +342,14 @@ class SqliteSink:
         )
 
     def preparer(self) -> Prepare | None:
+        if self._lookups is not None:
+            return self._lookups
         # Inserts need only the values: half the objects to cross from the reader.
         return _values_only if self._inserts_only() else _whole_rows
 
     def write_prepared(self, batch: Prepared) -> BatchResult:
+        if self._lookups is not None:
+            return self._write_looked_up(batch)
         if not self._inserts_only():
             return self.write(_unmarshalled(batch))
         try:
@@ -305,6 +360,22 @@ class SqliteSink:
             self.rollback()  # a unique primary key (supplemental) repeated
             raise RepeatedKeys from None
         return BatchResult(added=batch.count)
+
+    def _write_looked_up(self, batch: Prepared) -> BatchResult:
+        if batch.repeats:
+            self.rollback()
+            raise RepeatedKeys
+        updates, touches, inserts, updated = unpack(batch)
+        before = self._conn.total_changes
+        if updates:
+            self._conn.executemany(self._update_sql, updates)
+        if touches:
+            self._conn.executemany(self._touch_sql, touches)
+        self._changed += self._conn.total_changes - before
+        if inserts:
+            self._conn.executemany(self._insert_sql, inserts)
+        self._inserted += len(inserts)
+        return BatchResult(added=len(inserts), updated=updated, rejects=batch.rejects)
 
     def _write_pet(self, rows: list[Row]) -> BatchResult:
         parent = self._t.parent

@@ -1,0 +1,105 @@
+"""Merging into a SQLite profile list with the keys looked up by the reader, not the writer.
+
+Under WAL a second connection reads the table as last committed, and nothing else can commit
+while the run holds the write lock: the reader's own read-only connection sees the table exactly
+as the run began. It finds each key's profiles and hands the writer ready statements' parameters
+(updates by ``RIID_``, inserts), so the writing process does only the database's work.
+
+What the reader cannot see is what this run wrote: a key repeated in the file. That is found at
+the end (``SqliteSink.check_keys``), and such a file is read again with the writer's own checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from dataconnect.domain.imports import Reject
+from dataconnect.imports.sink import Prepared, Row
+from dataconnect.store.data import quote
+
+LOOKUP_CHUNK = 500
+READER_CACHE_KIB = 16384  # the reader's page cache: its lookups walk the key index only
+
+
+class ReaderLookups:
+    """The reader's half of a batch: ``(updates, touches, inserts, updated)`` marshalled."""
+
+    def __init__(
+        self,
+        database: str,
+        table: str,
+        key_columns: Sequence[str],
+        *,
+        replace_all: bool,
+        insert_on_no_match: bool,
+        stored_key: Any = None,  # converts a key to its stored form (timestamps as text)
+    ) -> None:
+        self._database = database
+        self._replace_all = replace_all
+        self._insert = insert_on_no_match
+        self._stored_key = stored_key
+        first = quote(key_columns[0])
+        selected = ", ".join(quote(c) for c in key_columns)
+        self._sql = f"SELECT {quote('RIID_')}, {selected} FROM {table} WHERE {first} IN "
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        # Opened where it is used (in the reader process or thread), never inherited.
+        if self._conn is None:
+            conn = sqlite3.connect(self._database, check_same_thread=False)
+            conn.execute("PRAGMA query_only=ON")
+            conn.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
+            self._conn = conn
+        return self._conn
+
+    def _existing(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], list[int]]:
+        conn = self._connection()
+        found: dict[tuple[Any, ...], list[int]] = {}
+        want = set(keys)
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            firsts = list(dict.fromkeys(k[0] for k in keys[start : start + LOOKUP_CHUNK]))
+            sql = f"{self._sql}({', '.join('?' for _ in firsts)})"
+            for row in conn.execute(sql, firsts):
+                key = tuple(row[1:])
+                if key in want:
+                    found.setdefault(key, []).append(row[0])
+        return found
+
+    def __call__(self, rows: list[Row]) -> Prepared:
+        if self._stored_key is not None:
+            rows = [(values, self._stored_key(key)) for values, key in rows]
+        keys = [key for _, key in rows]
+        if len(set(keys)) != len(keys):
+            return Prepared(None, len(rows), repeats=True)
+        found = self._existing(keys)
+        updates: list[tuple[Any, ...]] = []
+        touches: list[tuple[int]] = []
+        inserts: list[tuple[Any, ...]] = []
+        rejects: list[tuple[int, Reject]] = []
+        updated = 0
+        for index, (values, key) in enumerate(rows):
+            matches = found.get(key)
+            if matches:
+                if self._replace_all:
+                    updates += [(*values, riid) for riid in matches]
+                    updated += 1
+                else:
+                    touches += [(riid,) for riid in matches]
+            elif self._insert:
+                inserts.append(values)
+            else:
+                rejects.append((index, Reject.NO_MATCHING_RECORD))
+        data: Any = (updates, touches, inserts, updated)
+        with contextlib.suppress(ValueError):  # a timestamp, which marshal cannot hold
+            data = marshal.dumps(data)
+        return Prepared(data, len(rows), rejects)
+
+
+def unpack(batch: Prepared) -> tuple[list[Any], list[Any], list[Any], int]:
+    data = batch.data
+    loaded = marshal.loads(data) if type(data) is bytes else data  # noqa: S302 - our reader's
+    return loaded  # type: ignore[no-any-return]
