@@ -119,6 +119,11 @@ class ThreadBatches:
             self._put(None)
         except BaseException as exc:  # raised again in the writing thread
             self._put(exc)
+        finally:
+            # What the preparer opened (a read connection) is closed by the thread that used it.
+            close = getattr(prepare, "close", None)
+            if close is not None:
+                close()
 
     def next(self, timeout: float) -> Any:
         try:

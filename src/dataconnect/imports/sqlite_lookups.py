@@ -48,13 +48,22 @@ class ReaderLookups:
         self._conn: sqlite3.Connection | None = None
 
     def _connection(self) -> sqlite3.Connection:
-        # Opened where it is used (in the reader process or thread), never inherited.
+        # Opened where it is used (in the reader process or thread): a SQLite connection must
+        # never cross a fork. The run holds the write lock meanwhile, so nothing commits while
+        # the reader reads.
         if self._conn is None:
             conn = sqlite3.connect(self._database, check_same_thread=False)
             conn.execute("PRAGMA query_only=ON")
             conn.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
             self._conn = conn
         return self._conn
+
+    def close(self) -> None:
+        """Called by a reader thread when it is done (a forked reader's connection ends with
+        the process)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def _existing(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], list[int]]:
         conn = self._connection()
