@@ -195,37 +195,23 @@ def _drive(
     commit: bool,
 ) -> list[BatchResult]:
     """As ``run_import`` drives a sink: optimistic first, again with checks on a repeat."""
-    try:
-        return _drive_once(side, settings, header, batches, run_id, now, commit, True)
-    except RepeatedKeys:
-        return _drive_once(side, settings, header, batches, run_id, now, commit, False)
-
-
-def _drive_once(
-    side: Side,
-    settings: dict[str, Any],
-    header: list[str],
-    batches: list[list[list[str]]],
-    run_id: int,
-    now: datetime,
-    commit: bool,
-    optimistic: bool,
-) -> list[BatchResult]:
-    sink, plan = side.sink(settings, header, run_id, now, optimistic)
-    sink.begin()
-    try:
-        results = [sink.write(_convert(plan, batch)) for batch in batches]
-        sink.check_keys()
-    except RepeatedKeys:
-        raise  # rolled back by the sink
-    except BaseException:
-        sink.rollback()
-        raise
-    if commit:
-        sink.commit(APPLIED)
-    else:
-        sink.rollback()
-    return results
+    for optimistic in (True, False):
+        sink, plan = side.sink(settings, header, run_id, now, optimistic)
+        sink.begin()
+        try:
+            results = [sink.write(_convert(plan, batch)) for batch in batches]
+            sink.check_keys()
+        except RepeatedKeys:
+            continue  # rolled back by the sink
+        except BaseException:
+            sink.rollback()
+            raise
+        if commit:
+            sink.commit(APPLIED)
+        else:
+            sink.rollback()
+        return results
+    raise AssertionError("a sink without optimism raised RepeatedKeys")
 
 
 def _convert(plan: RowPlan, records: list[list[str]]) -> list[Row]:

@@ -138,7 +138,8 @@ class ThreadBatches:
 class ForkedBatches:
     """A forked child continues the record stream (it inherits the open file and the reader's
     state) and sends pickled batches through a pipe. If this process stops reading or dies, the
-    child's next send fails and it exits; it never touches a database connection."""
+    child's next send fails and it exits. It never uses this process's database connections (a
+    preparer may open its own read-only one, after the fork)."""
 
     def __init__(
         self, stream: Iterator[Record], plan: RowPlan, size: int, prepare: Prepare | None = None
@@ -180,7 +181,7 @@ class ForkedBatches:
 
 
 def _widen(end: Connection) -> None:
-    # A pipe holds 64 KiB; a batch is about 1 MB pickled. With room for it, the child sends and
+    # A pipe holds 64 KiB; a batch is a few hundred KB. With room for two, the child sends and
     # goes on reading while this process stores the previous batch, instead of waiting for it.
     if sys.platform == "linux":
         with contextlib.suppress(OSError):

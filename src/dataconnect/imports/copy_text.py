@@ -65,32 +65,30 @@ class CopyText:
 
     def __call__(self, rows: list[Row]) -> Prepared:
         tabs = self._tabs
-        lines: list[str | None] = []
-        quick: list[int] = []  # positions in ``lines`` joined as they came, not yet checked
+        lines: list[str | None] = []  # None: a refused row
+        quick: list[int] = []  # rows joined as they came (every value text), not yet checked
+        quick_lines: list[str] = []
         rejects: list[tuple[int, Reject]] = []
         for index, (values, _) in enumerate(rows):
             try:
-                lines.append("\t".join(values))  # every value is text
-                quick.append(index)
-                continue
-            except TypeError:
-                pass
-            line = self._line(values)
-            if line is None:
-                rejects.append((index, Reject.INVALID_ENCODING))
-            lines.append(line)
-        if len(quick) == len(lines):
-            text = "\n".join(lines)  # type: ignore[arg-type]  # no None among quick lines
-            if _plain(text, len(lines), tabs) or not lines:
-                return self._done(lines, rejects)
-        elif quick and _plain("\n".join([lines[i] for i in quick]), len(quick), tabs):  # type: ignore[misc]
-            return self._done(lines, rejects)
-        for index in quick:  # something special somewhere: each quick line on its own
-            if not _plain(lines[index], 1, tabs):  # type: ignore[arg-type]
-                lines[index] = line = self._line(rows[index][0])
-                if line is None:
+                line = "\t".join(values)
+            except TypeError:  # a NULL or a number: made value by value, and checked
+                made = self._line(values)
+                if made is None:
                     rejects.append((index, Reject.INVALID_ENCODING))
-        rejects.sort()
+                lines.append(made)
+                continue
+            lines.append(line)
+            quick.append(index)
+            quick_lines.append(line)
+        if quick and not _plain("\n".join(quick_lines), len(quick), tabs):
+            # Something special somewhere: each quick line on its own.
+            for index, line in zip(quick, quick_lines, strict=True):
+                if not _plain(line, 1, tabs):
+                    lines[index] = made = self._line(rows[index][0])
+                    if made is None:
+                        rejects.append((index, Reject.INVALID_ENCODING))
+            rejects.sort()
         return self._done(lines, rejects)
 
     def _line(self, values: tuple[Any, ...]) -> str | None:
@@ -111,5 +109,5 @@ class CopyText:
         if not kept:
             return Prepared(b"", 0, rejects)
         end = f"{self._suffix}\n"
-        text = end.join(kept) + end  # type: ignore[arg-type]
+        text = end.join(kept) + end  # type: ignore[arg-type]  # no None left
         return Prepared(text.encode(), len(kept), rejects)

@@ -38,7 +38,7 @@ from dataconnect.imports.sink import (
 )
 
 log = logging.getLogger(__name__)
-BATCH_ROWS = 2000
+BATCH_ROWS = 2000  # about 0.4 MB through the reader's pipe, which holds two of them (1 MB)
 FORK_FROM_BYTES = 8 << 20  # below this a reader process costs more than it saves
 REJECT_COLUMN = "REJECT_REASON"
 
@@ -163,6 +163,7 @@ class _Run:
         self.open_sink, self.now, self.stop, self.progress = open_sink, now, stop, progress
         self.batch_rows = batch_rows
         self.forked = False
+        self._sink: Sink | None = None  # the open sink of the current pass, if any
         self.processed = self.added = self.updated = self.rejected = 0
         self.outcome_state: tuple[str, RunFailure | None] = ("failed", None)
         self._rejects: IO[bytes] | None = None
@@ -171,7 +172,6 @@ class _Run:
         self.rejects_name = f"{_safe(job.name)}_{job_run_id}_rejects.csv"
 
     def execute(self, name: str) -> ImportOutcome:
-        self._sink: Sink | None = None
         try:
             expected = self._expected_count(name) if self.settings.count_file else None
             try:

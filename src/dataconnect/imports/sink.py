@@ -52,9 +52,9 @@ class Stopped(Exception):
 
 
 class RepeatedKeys(Exception):
-    """Raised by ``check_keys`` of a run written optimistically (see ``Target.optimistic``): a key
-    repeats in the file. The sink has rolled back; the run is read again with per-batch checks,
-    which find and refuse each repeat."""
+    """Raised by a sink writing optimistically (see ``Target.optimistic``), from a write or from
+    ``check_keys``: a key repeats in the file. The sink has rolled back; the run is read again
+    with per-batch checks, which find and refuse each repeat."""
 
 
 class AlreadyApplied(Exception):
@@ -71,9 +71,9 @@ class Target:
     job_run_id: int
     now: datetime
     stop: Any = None  # the run's stop token (``is_set()``), looked at while waiting to begin
-    # Into an empty table, write batches without looking for repeated keys and check once at
-    # commit (``RepeatedKeys``). Files rarely repeat a key; when one does, the run is redone
-    # with this off.
+    # Write batches without looking for keys this run already wrote and check once at the end
+    # (``RepeatedKeys``): into an empty table, and into a SQLite profile list whose keys the
+    # reader looks up. Files rarely repeat a key; when one does, the run is redone with this off.
     optimistic: bool = True
 
 
@@ -92,9 +92,10 @@ class Sink(Protocol):
 
     def write(self, rows: list[Row]) -> BatchResult: ...
 
-    def preparer(self) -> Prepare | None:
-        """After ``begin``: a pure function (no connection, no state) the reader may run on
-        each batch, whose result goes to ``write_prepared``; ``None`` for plain ``write``."""
+    def preparer(self) -> Prepare:
+        """After ``begin``: what the reader runs on each batch, whose result goes to
+        ``write_prepared``. It never uses the sink's connection; it may open its own read-only
+        one, closed by its ``close()`` if it has one."""
 
     def write_prepared(self, batch: Prepared) -> BatchResult: ...
 

@@ -102,13 +102,16 @@ class ReaderLookups:
                 inserts.append(values)
             else:
                 rejects.append((index, Reject.NO_MATCHING_RECORD))
-        data: Any = (updates, touches, inserts, updated)
-        with contextlib.suppress(ValueError):  # a timestamp, which marshal cannot hold
-            data = marshal.dumps(data)
-        return Prepared(data, len(rows), rejects)
+        return pack((updates, touches, inserts, updated), len(rows), rejects)
 
 
-def unpack(batch: Prepared) -> tuple[list[Any], list[Any], list[Any], int]:
+def pack(data: Any, count: int, rejects: list[tuple[int, Reject]] | None = None) -> Prepared:
+    """``data`` marshalled: a third of pickle's time for the reader, as quick to read back."""
+    with contextlib.suppress(ValueError):  # a timestamp, which marshal cannot hold: as objects
+        data = marshal.dumps(data)
+    return Prepared(data, count, rejects or [])
+
+
+def unpack(batch: Prepared) -> Any:
     data = batch.data
-    loaded = marshal.loads(data) if type(data) is bytes else data  # noqa: S302 - our reader's
-    return loaded  # type: ignore[no-any-return]
+    return marshal.loads(data) if type(data) is bytes else data  # noqa: S302 - our reader's

@@ -6,7 +6,6 @@ table itself and memory stays flat whatever the file size.
 
 from __future__ import annotations
 
-import marshal
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -31,7 +30,7 @@ from dataconnect.imports.sink import (
     Target,
     result_row,
 )
-from dataconnect.imports.sqlite_lookups import ReaderLookups, unpack
+from dataconnect.imports.sqlite_lookups import ReaderLookups, pack, unpack
 from dataconnect.store.data import RESULT_COLUMNS, ROW_ID, RUN_ID, physical_name, quote
 
 LOOKUP_CHUNK = 500
@@ -65,29 +64,16 @@ sqlite3.register_adapter(datetime, _adapt_datetime)
 sqlite3.register_adapter(date, date.isoformat)
 
 
-def _marshalled(data: list[Any], count: int) -> Prepared:
-    try:
-        # A third of pickle's time to make, as quick to read: the reader is the busier side.
-        return Prepared(marshal.dumps(data), count)
-    except ValueError:  # a value marshal cannot hold (a timestamp): sent as objects
-        return Prepared(data, count)
-
-
-def _unmarshalled(batch: Prepared) -> Any:
-    data = batch.data
-    return marshal.loads(data) if type(data) is bytes else data  # noqa: S302 - our reader's
-
-
 def _stored_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(_as_stored(x) for x in key)
 
 
 def _values_only(rows: list[Row]) -> Prepared:
-    return _marshalled([values for values, _ in rows], len(rows))
+    return pack([values for values, _ in rows], len(rows))
 
 
 def _whole_rows(rows: list[Row]) -> Prepared:
-    return _marshalled(rows, len(rows))
+    return pack(rows, len(rows))
 
 
 class SqliteSink:
@@ -244,13 +230,7 @@ class SqliteSink:
         ).fetchone()
         if ours != self._changed + self._inserted:
             return True
-        keys = ", ".join(quote(c) for c in self._plan.key_columns)
-        found = self._conn.execute(
-            f"SELECT 1 FROM {self._table} WHERE {quote('RIID_')} > ? "
-            f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1",
-            (self._riid_before,),
-        ).fetchone()
-        return found is not None
+        return self._repeats(after_riid=self._riid_before)
 
     def commit(self, applied: Applied) -> None:
         try:
@@ -269,10 +249,15 @@ class SqliteSink:
         self._conn.execute("COMMIT")
         self._close()
 
-    def _repeats(self) -> bool:
+    def _repeats(self, after_riid: int | None = None) -> bool:
+        """Does a key appear twice in the table (among rows inserted after ``after_riid``)?"""
         keys = ", ".join(quote(c) for c in self._plan.key_columns)
+        where, params = (
+            ("", ()) if after_riid is None else (f"WHERE {quote('RIID_')} > ? ", (after_riid,))
+        )
         found = self._conn.execute(
-            f"SELECT 1 FROM {self._table} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+            f"SELECT 1 FROM {self._table} {where}GROUP BY {keys} HAVING count(*) > 1 LIMIT 1",
+            params,
         ).fetchone()
         return found is not None
 
@@ -315,15 +300,13 @@ class SqliteSink:
     # --- writing --------------------------------------------------------------------------
 
     def write(self, rows: list[Row]) -> BatchResult:
+        if self._lookups is not None or self._inserts_only():
+            return self.write_prepared(self.preparer()(rows))  # the reader's half, done here
         if self._time_keys:
             # SQLite keeps timestamps as text: compare keys the way they are stored.
-            rows = [(v, tuple(_as_stored(x) for x in k)) for v, k in rows]
+            rows = [(v, _stored_key(k)) for v, k in rows]
         if self._kind is TableKind.PET:
             return self._write_pet(rows)
-        if self._lookups is not None:
-            return self._write_looked_up(self._lookups(rows))
-        if self._inserts_only():
-            return self.write_prepared(_values_only(rows))
         if self._fast:
             keys = [k for _, k in rows]
             before = self._conn.total_changes
@@ -341,7 +324,7 @@ class SqliteSink:
             self._kind is TableKind.SUPPLEMENTAL and not self._plan.key_columns
         )
 
-    def preparer(self) -> Prepare | None:
+    def preparer(self) -> Prepare:
         if self._lookups is not None:
             return self._lookups
         # Inserts need only the values: half the objects to cross from the reader.
@@ -351,9 +334,9 @@ class SqliteSink:
         if self._lookups is not None:
             return self._write_looked_up(batch)
         if not self._inserts_only():
-            return self.write(_unmarshalled(batch))
+            return self.write(unpack(batch))
         try:
-            self._conn.executemany(self._insert_sql, _unmarshalled(batch))
+            self._conn.executemany(self._insert_sql, unpack(batch))
         except sqlite3.IntegrityError:
             if not self._trusting:
                 raise
