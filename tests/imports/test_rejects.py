@@ -683,3 +683,46 @@ def test_a_merge_is_looked_up_beside_the_writer_and_read_again_only_on_a_repeat(
         )
     else:
         assert outcome.rejects_file is None
+
+
+@pytest.mark.parametrize("update", ["replace_all", "no_update"])
+def test_a_looked_up_key_that_several_profiles_share_changes_each_of_them(
+    app: App, update: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Named once in the file, a key two profiles share updates (or touches) both, and counts
+    one update; nothing is read again."""
+    env = contacts(app)
+    load(env, make_job(env, "Seed").id, csv_bytes("C1,a@x.com,Old,", "C2,a@x.com,Old2,"))
+    job = make_job(env, match_={"columns": ["EMAIL_ADDRESS_"], "update_on_match": update})
+    put(env, csv_bytes("C9,a@x.com,Berlin,", "C3,c@x.com,Rome,"))
+
+    with caplog.at_level(logging.INFO, logger="dataconnect.imports.engine"):
+        outcome = direct(env, job.id, 9004, batch_rows=2)
+
+    assert outcome.state == "succeeded", outcome
+    assert "reading it again" not in caplog.text
+    shared = (
+        [("C9", "a@x.com", "Berlin")] * 2
+        if update == "replace_all"
+        else [("C1", "a@x.com", "Old"), ("C2", "a@x.com", "Old2")]
+    )
+    assert sorted(table_rows(env)) == sorted([*shared, ("C3", "c@x.com", "Rome")])
+    assert counts(outcome) == (2, 1, 1 if update == "replace_all" else 0, 0)
+
+
+def test_a_looked_up_key_of_two_columns_matches_on_both(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A profile that matches the first key column only is no match: that row is inserted."""
+    env = contacts(app)
+    load(env, make_job(env, "Seed").id, csv_bytes("C1,a@x.com,Old,"))
+    job = make_job(env, match_={"columns": ["CUSTOMER_ID_", "EMAIL_ADDRESS_"]})
+    put(env, csv_bytes("C1,b@x.com,Paris,", "C1,a@x.com,Berlin,"))
+
+    with caplog.at_level(logging.INFO, logger="dataconnect.imports.engine"):
+        outcome = direct(env, job.id, 9005, batch_rows=2)
+
+    assert outcome.state == "succeeded", outcome
+    assert "reading it again" not in caplog.text
+    assert sorted(table_rows(env)) == [("C1", "a@x.com", "Berlin"), ("C1", "b@x.com", "Paris")]
+    assert counts(outcome) == (2, 1, 1, 0)

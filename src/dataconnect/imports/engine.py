@@ -6,6 +6,7 @@ batches the stop token is read, so a stop takes effect within one batch (a few m
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -313,7 +314,8 @@ class _Run:
         Large files are read by a forked process (see ``batches``); small ones by a thread,
         sparing the process start-up. Either way the stop token is read at least every 0.2 s.
         """
-        stream = records if first is None else _chain(first, records)
+        # itertools.chain, not a generator: no Python frame resumed per record.
+        stream = records if first is None else itertools.chain((first,), records)
         kind = ForkedBatches if self.forked else ThreadBatches
         with kind(stream, plan, self.batch_rows, sink.preparer()) as source:
             while True:
@@ -374,11 +376,6 @@ class _Run:
 
 class _Discard(Exception):
     pass
-
-
-def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
-    yield first
-    yield from rest
 
 
 def _safe(name: str) -> str:

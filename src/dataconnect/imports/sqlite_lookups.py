@@ -42,9 +42,10 @@ class ReaderLookups:
         self._replace_all = replace_all
         self._insert = insert_on_no_match
         self._stored_key = stored_key
+        self._single = len(key_columns) == 1
         first = quote(key_columns[0])
         selected = ", ".join(quote(c) for c in key_columns)
-        self._sql = f"SELECT {quote('RIID_')}, {selected} FROM {table} WHERE {first} IN "
+        self._sql = f"SELECT {selected}, {quote('RIID_')} FROM {table} WHERE {first} IN "
         self._conn: sqlite3.Connection | None = None
 
     def _connection(self) -> sqlite3.Connection:
@@ -65,43 +66,59 @@ class ReaderLookups:
             self._conn.close()
             self._conn = None
 
-    def _existing(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], list[int]]:
+    def _existing(self, keys: list[Any]) -> tuple[dict[Any, int], dict[Any, list[int]]]:
+        """The first profile of each key found, and the further profiles of the few keys
+        that several profiles share. A key is its value alone when there is one key column."""
         conn = self._connection()
-        found: dict[tuple[Any, ...], list[int]] = {}
-        want = set(keys)
+        first: dict[Any, int] = {}
+        more: dict[Any, list[int]] = {}
+        single = self._single
         for start in range(0, len(keys), LOOKUP_CHUNK):
-            firsts = list(dict.fromkeys(k[0] for k in keys[start : start + LOOKUP_CHUNK]))
-            sql = f"{self._sql}({', '.join('?' for _ in firsts)})"
-            for row in conn.execute(sql, firsts):
-                key = tuple(row[1:])
-                if key in want:
-                    found.setdefault(key, []).append(row[0])
-        return found
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            values = chunk if single else list(dict.fromkeys(k[0] for k in chunk))
+            sql = f"{self._sql}({', '.join('?' * len(values))})"
+            cursor = conn.execute(sql, values)
+            # With two key columns the IN list narrows on the first only. Profiles that match
+            # on it alone are kept too; they are never asked for, as only whole keys are.
+            found = cursor.fetchall() if single else [(row[:-1], row[-1]) for row in cursor]
+            for key, riid in found:
+                if key in first:
+                    more.setdefault(key, []).append(riid)
+                else:
+                    first[key] = riid
+        return first, more
 
     def __call__(self, rows: list[Row]) -> Prepared:
         if self._stored_key is not None:
             rows = [(values, self._stored_key(key)) for values, key in rows]
-        keys = [key for _, key in rows]
+        keys = [key[0] for _, key in rows] if self._single else [key for _, key in rows]
         if len(set(keys)) != len(keys):
             return Prepared(None, len(rows), repeats=True)
-        found = self._existing(keys)
+        first, more = self._existing(keys)
         updates: list[tuple[Any, ...]] = []
         touches: list[tuple[int]] = []
         inserts: list[tuple[Any, ...]] = []
         rejects: list[tuple[int, Reject]] = []
         updated = 0
-        for index, (values, key) in enumerate(rows):
-            matches = found.get(key)
-            if matches:
-                if self._replace_all:
-                    updates += [(*values, riid) for riid in matches]
-                    updated += 1
+        for index, ((values, _), key) in enumerate(zip(rows, keys, strict=True)):
+            riid = first.get(key)
+            if riid is None:
+                if self._insert:
+                    inserts.append(values)
                 else:
-                    touches += [(riid,) for riid in matches]
-            elif self._insert:
-                inserts.append(values)
+                    rejects.append((index, Reject.NO_MATCHING_RECORD))
+                continue
+            riids = [riid, *more[key]] if more and key in more else None
+            if self._replace_all:
+                if riids is None:
+                    updates.append((*values, riid))
+                else:
+                    updates += [(*values, r) for r in riids]
+                updated += 1
+            elif riids is None:
+                touches.append((riid,))
             else:
-                rejects.append((index, Reject.NO_MATCHING_RECORD))
+                touches += [(r,) for r in riids]
         return pack((updates, touches, inserts, updated), len(rows), rejects)
 
 
