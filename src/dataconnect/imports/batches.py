@@ -33,7 +33,9 @@ WAITING = object()  # nothing arrived within the timeout: the caller checks its 
 @dataclass(slots=True)
 class Batch:
     rows: list[Row] = field(default_factory=list)
-    raws: list[tuple[int, str]] = field(default_factory=list)  # (record number, text)
+    # (record number, text) by index in ``rows``; only the refused rows' once ``prepared`` is
+    # final.
+    raws: list[tuple[int, str]] | dict[int, tuple[int, str]] = field(default_factory=list)
     early: list[tuple[int, str, Reject]] = field(default_factory=list)  # refused before the sink
     processed: int = 0  # records read up to the end of this batch
     prepared: Prepared | None = None  # ``rows`` in the sink's form (then ``rows`` is empty)
@@ -46,33 +48,36 @@ def batches(
     With ``prepare``, each batch's rows are handed over in the sink's form."""
     for batch in _checked(stream, plan, size):
         if prepare is not None and batch.rows:
-            batch.prepared = prepare(batch.rows)
+            prepared = batch.prepared = prepare(batch.rows)
             batch.rows = []
+            if prepared.final:
+                raws = batch.raws
+                batch.raws = {i: raws[i] for i, _ in prepared.rejects}
         yield batch
 
 
 def _checked(stream: Iterator[Record], plan: RowPlan, size: int) -> Iterator[Batch]:
     convert = plan.compiled()
-    batch = Batch()
+    rows: list[Row] = []
+    raws: list[tuple[int, str]] = []
+    early: list[tuple[int, str, Reject]] = []
     number = 0
     for record in stream:
         number += 1
         if record.fields is None:
             assert record.reason is not None
-            batch.early.append((number, record.raw, record.reason))
+            early.append((number, record.raw, record.reason))
         else:
             converted = convert(record.fields)
             if isinstance(converted, Reject):
-                batch.early.append((number, record.raw, converted))
+                early.append((number, record.raw, converted))
             else:
-                batch.rows.append(converted)
-                batch.raws.append((number, record.raw))
-        if len(batch.rows) >= size or len(batch.early) >= size:
-            batch.processed = number
-            yield batch
-            batch = Batch()
-    batch.processed = number
-    yield batch
+                rows.append(converted)
+                raws.append((number, record.raw))
+        if len(rows) >= size or len(early) >= size:
+            yield Batch(rows, raws, early, number)
+            rows, raws, early = [], [], []
+    yield Batch(rows, raws, early, number)
 
 
 def can_fork() -> bool:

@@ -29,6 +29,9 @@ class Prepared:
     count: int  # rows in ``data``
     rejects: list[tuple[int, Reject]] = field(default_factory=list)  # (index in batch, reason)
     repeats: bool = False  # a key twice in the batch: an optimistic run must be redone
+    # The sink refuses exactly ``rejects`` (or rolls the run back): the reader sends the text
+    # of those rows alone, not of every row, for the rejects file.
+    final: bool = False
 
 
 Prepare = Callable[[list[Row]], Prepared]

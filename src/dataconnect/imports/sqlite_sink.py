@@ -69,7 +69,7 @@ def _stored_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _values_only(rows: list[Row]) -> Prepared:
-    return pack([values for values, _ in rows], len(rows))
+    return pack([values for values, _ in rows], len(rows), final=True)  # inserts refuse none
 
 
 def _whole_rows(rows: list[Row]) -> Prepared:
