@@ -106,7 +106,7 @@ def direct(
     run_id: int,
     *,
     stop: StopToken | None = None,
-    batch_rows: int = 5000,
+    batch_rows: int | None = 5000,  # None: the sink's own
     progress: Callable[[int], None] = lambda rows: None,
     fork_from_bytes: int | None = None,
 ) -> ImportOutcome:

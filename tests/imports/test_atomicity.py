@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from importing import (
     FILE,
     Env,
@@ -35,6 +36,8 @@ from importing import (
 
 from dataconnect.bootstrap import App
 from dataconnect.imports.engine import ImportOutcome
+from dataconnect.imports.postgres_sink import PostgresSink
+from dataconnect.imports.sqlite_sink import SqliteSink
 
 HERE = Path(__file__).resolve().parent
 
@@ -63,6 +66,28 @@ def assert_loaded_once(env: Env, n: int) -> None:
     by_id = {c: (e, city) for c, e, city in found}
     assert by_id["C000000"] == ("u0@x.com", "City 0")
     assert by_id["C_OLD"] == ("o@x.com", "Kept")
+
+
+def test_batches_are_the_sinks_size_unless_the_caller_chooses_one(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each dialect's sink names the batch size that suits its database; the stop token and
+    the progress are looked at between batches."""
+    env = contacts(app)
+    job = make_job(env)
+    put(env, csv_bytes(*customer_lines(7)))
+    sink = SqliteSink if app.engines.dialect == "sqlite" else PostgresSink
+    monkeypatch.setattr(sink, "batch_rows", 3)
+    progress: list[int] = []
+
+    outcome = direct(env, job.id, 7010, batch_rows=None, progress=progress.append)
+
+    assert outcome.state == "succeeded", outcome
+    assert progress == [3, 6, 7]
+    put(env, csv_bytes(*customer_lines(7)))
+    progress.clear()
+    assert direct(env, job.id, 7011, batch_rows=5, progress=progress.append).updated == 7
+    assert progress == [5, 7]
 
 
 # --- stop ----------------------------------------------------------------------------------
@@ -167,6 +192,8 @@ KILLED_RUN = 7777
 CHILD = """
 import sys, threading, time
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, {here!r})
 from importing import Env, direct

@@ -39,7 +39,6 @@ from dataconnect.imports.sink import (
 )
 
 log = logging.getLogger(__name__)
-BATCH_ROWS = 2000  # about 0.4 MB through the reader's pipe, which holds two of them (1 MB)
 FORK_FROM_BYTES = 8 << 20  # below this a reader process costs more than it saves
 REJECT_COLUMN = "REJECT_REASON"
 
@@ -87,7 +86,7 @@ def run_import(
     now: datetime,
     stop: StopToken,
     progress: Callable[[int], None] = lambda rows: None,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,  # rows per batch; by default the sink's own
     fork_from_bytes: int = FORK_FROM_BYTES,
 ) -> ImportOutcome:
     settings = job.import_settings
@@ -155,7 +154,7 @@ class _Run:
         now: datetime,
         stop: StopToken,
         progress: Callable[[int], None],
-        batch_rows: int,
+        batch_rows: int | None,
     ) -> None:
         assert job.import_settings is not None
         self.job, self.settings = job, job.import_settings
@@ -317,7 +316,8 @@ class _Run:
         # itertools.chain, not a generator: no Python frame resumed per record.
         stream = records if first is None else itertools.chain((first,), records)
         kind = ForkedBatches if self.forked else ThreadBatches
-        with kind(stream, plan, self.batch_rows, sink.preparer()) as source:
+        size = self.batch_rows or sink.batch_rows
+        with kind(stream, plan, size, sink.preparer()) as source:
             while True:
                 item = source.next(timeout=0.2)
                 if item is WAITING:

@@ -91,6 +91,9 @@ class Sink(Protocol):
     A row whose key was already written by this run is rejected ``DUPLICATE_KEY_IN_FILE``.
     """
 
+    # Rows per batch that suit this database: a stop is looked at between batches.
+    batch_rows: int
+
     def begin(self) -> None: ...
 
     def write(self, rows: list[Row]) -> BatchResult: ...
