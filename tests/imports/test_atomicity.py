@@ -71,22 +71,21 @@ def assert_loaded_once(env: Env, n: int) -> None:
 def test_batches_are_the_sinks_size_unless_the_caller_chooses_one(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each dialect's sink names the batch size that suits its database; the stop token and
-    the progress are looked at between batches."""
-    env = contacts(app)
-    job = make_job(env)
+    """Each dialect's sink names the batch size that suits its database (a merge here: the
+    list holds rows); the stop token and the progress are looked at between batches."""
+    env, job_id, _ = seeded(app)
     put(env, csv_bytes(*customer_lines(7)))
     sink = SqliteSink if app.engines.dialect == "sqlite" else PostgresSink
     monkeypatch.setattr(sink, "batch_rows", 3)
     progress: list[int] = []
 
-    outcome = direct(env, job.id, 7010, batch_rows=None, progress=progress.append)
+    outcome = direct(env, job_id, 7010, batch_rows=None, progress=progress.append)
 
     assert outcome.state == "succeeded", outcome
     assert progress == [3, 6, 7]
     put(env, csv_bytes(*customer_lines(7)))
     progress.clear()
-    assert direct(env, job.id, 7011, batch_rows=5, progress=progress.append).updated == 7
+    assert direct(env, job_id, 7011, batch_rows=5, progress=progress.append).updated == 7
     assert progress == [5, 7]
 
 
