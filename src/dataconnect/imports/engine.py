@@ -1,7 +1,7 @@
 """``run_import``: one job's file into its target, all or nothing.
 
 Read → check each row → merge in batches inside one transaction → marker row → commit. Between
-batches the stop token is read, so a stop takes effect within one batch (a few milliseconds).
+batches the stop token is read, so a stop takes effect within one batch (a fraction of a second).
 """
 
 from __future__ import annotations

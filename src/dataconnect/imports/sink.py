@@ -91,7 +91,8 @@ class Sink(Protocol):
     A row whose key was already written by this run is rejected ``DUPLICATE_KEY_IN_FILE``.
     """
 
-    # Rows per batch that suit this database: a stop is looked at between batches.
+    # Rows per batch that suit this database, read after ``begin``; a stop is looked at
+    # between batches.
     batch_rows: int
 
     def begin(self) -> None: ...
