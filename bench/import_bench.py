@@ -68,6 +68,22 @@ FILE = "customers_20260115.csv"
 # --- data ------------------------------------------------------------------------------------
 
 
+def values(key: int) -> list[str]:
+    """The clean row of a key, one value per column of ``COLUMNS``."""
+    return [
+        str(key),
+        f"user{key}@example.com",
+        "Ann, Marie" if key % 10 == 0 else "Ann",
+        f"Lee{key % 997}",
+        CITIES[key % len(CITIES)],
+        "ST",
+        str(10000 + key % 89999),
+        "DE",
+        f"+49170{key % 10_000_000:07d}",
+        f"20{key % 25:02d}-0{1 + key % 9}-1{key % 9}",
+    ]
+
+
 def generate(path: Path, rows: int, *, start: int = 0, step: int = 1, dirty: float = 0.0) -> int:
     """Write a profile file; returns the number of malformed rows written."""
     rng = random.Random(rows * 7 + start)
@@ -88,13 +104,7 @@ def generate(path: Path, rows: int, *, start: int = 0, step: int = 1, dirty: flo
                 else:
                     f.write(f"{key},x{key}@example.com,Ann,Lee,Oslo\n")
                 continue
-            city = CITIES[key % len(CITIES)]
-            first = '"Ann, Marie"' if key % 10 == 0 else "Ann"
-            f.write(
-                f"{key},user{key}@example.com,{first},Lee{key % 997},{city},ST,"
-                f"{10000 + key % 89999},"
-                f"DE,+49170{key % 10_000_000:07d},20{key % 25:02d}-0{1 + key % 9}-1{key % 9}\n"
-            )
+            f.write(",".join(f'"{v}"' if "," in v else v for v in values(key)) + "\n")
     return bad
 
 

@@ -26,6 +26,7 @@ from dataconnect.domain.tables import FieldDef, FieldType, TableKind
 from dataconnect.imports.copy_text import CopyText
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import (
+    BATCH_ROWS,
     AlreadyApplied,
     Applied,
     BatchResult,
@@ -204,7 +205,7 @@ class PostgresSink:
                 # Every row is an insert: COPY straight into the table, as a raw load would,
                 # and one query at the end tells whether the file repeated a key.
                 self._trusting = True
-                self.batch_rows = 2000
+                self.batch_rows = BATCH_ROWS
                 return
             columns = ", ".join(f"{quote(n)} {t}" for n, t in self._stage_columns)
             conn.execute(

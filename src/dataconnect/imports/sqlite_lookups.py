@@ -108,17 +108,16 @@ class ReaderLookups:
                 else:
                     rejects.append((index, Reject.NO_MATCHING_RECORD))
                 continue
-            riids = [riid, *more[key]] if more and key in more else None
+            shared = more.get(key) if more else None  # the key's further profiles, if any
             if self._replace_all:
-                if riids is None:
-                    updates.append((*values, riid))
-                else:
-                    updates += [(*values, r) for r in riids]
+                updates.append((*values, riid))
+                if shared:
+                    updates += [(*values, r) for r in shared]
                 updated += 1
-            elif riids is None:
-                touches.append((riid,))
             else:
-                touches += [(r,) for r in riids]
+                touches.append((riid,))
+                if shared:
+                    touches += [(r,) for r in shared]
         return pack((updates, touches, inserts, updated), len(rows), rejects, final=True)
 
 

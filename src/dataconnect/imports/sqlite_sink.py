@@ -19,6 +19,7 @@ from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import FieldType, TableKind
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import (
+    BATCH_ROWS,
     AlreadyApplied,
     Applied,
     BatchResult,
@@ -79,7 +80,7 @@ def _whole_rows(rows: list[Row]) -> Prepared:
 class SqliteSink:
     # Marshalled, about 0.4 MB: the reader's pipe (1 MB) holds two, so the reader goes on while
     # the writer stores. Larger batches made both inserts and merges slower (bench/README.md).
-    batch_rows = 2000
+    batch_rows = BATCH_ROWS
 
     def __init__(self, engine: Engine, target: Target, plan: RowPlan) -> None:
         self._engine = engine
@@ -276,6 +277,8 @@ class SqliteSink:
         self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self._fairy.close()
         self._conn = self._fairy = None
+        if self._lookups is not None:
+            self._lookups.close()  # opened here only when write() ran the reader's half itself
 
     # --- lookups --------------------------------------------------------------------------
 
