@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from dataconnect.clock import Clock, SystemClock
 from dataconnect.config import Settings
+from dataconnect.domain.jobs import JobType
+from dataconnect.domain.runs import RunRef
 from dataconnect.files.server import FileServer
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import Sink, Target
@@ -20,8 +22,11 @@ from dataconnect.services.base import Deps
 from dataconnect.services.demo import DemoService
 from dataconnect.services.expiry import ExpiryService
 from dataconnect.services.files import FileService
+from dataconnect.services.group_handler import GroupRunHandler
 from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
+from dataconnect.services.import_executor import ImportExecutor
+from dataconnect.services.job_handler import JobRunHandler
 from dataconnect.services.jobs import JobService
 from dataconnect.services.manage import ManageService
 from dataconnect.services.notifications import MailService, MailSettings
@@ -30,7 +35,7 @@ from dataconnect.services.schedules import ScheduleService
 from dataconnect.services.sessions import SessionService
 from dataconnect.services.signals import Signals
 from dataconnect.services.tables import TableService
-from dataconnect.services.work import RunContext, WorkService
+from dataconnect.services.work import WorkService
 from dataconnect.store import migrate, wakeups
 from dataconnect.store.data import DataTables
 from dataconnect.store.engine import Engines, build_engines
@@ -73,7 +78,7 @@ class App:
         self,
         slots: int | None = None,
         poll: float = 0.25,
-        only: tuple[str, int] | None = None,
+        only: RunRef | None = None,
         role: str = "worker",
     ) -> Worker:
         """A worker in this process (``serve`` runs one; ``worker`` runs only that; the CLI
@@ -145,11 +150,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     jobs = JobService(deps, schedules)
     groups = GroupService(deps, schedules)
     file_server = FileServer(settings.files_root)
-    work = WorkService(
-        deps,
-        RunContext(files=file_server, open_sink=_sink_factory(engines)),
-        lease_seconds=settings.lease_seconds,
-    )
+    work = _work(deps, file_server, engines, settings.lease_seconds)
     runs = RunService(deps, work)
     return App(
         settings=settings,
@@ -172,6 +173,15 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         sessions=SessionService(deps, accounts),
         manage=ManageService(deps),
     )
+
+
+def _work(deps: Deps, files: FileServer, engines: Engines, lease_seconds: float) -> WorkService:
+    """The kinds of run workers claim, in the order they are claimed, and what runs each job
+    type: a new kind of run is one handler more, a new job type one executor more."""
+    executors = {JobType.IMPORT: ImportExecutor(files, _sink_factory(engines))}
+    jobs = JobRunHandler(deps, executors)
+    groups = GroupRunHandler(deps, jobs, lease_seconds)
+    return WorkService(deps, [groups, jobs], lease_seconds)
 
 
 def _mail_settings(settings: Settings) -> MailSettings:

@@ -106,7 +106,7 @@ def test_run_now_of_a_group_with_a_run_in_progress_is_refused(app: App, env: Env
     claimed = app.work.claim("phantom")
     assert claimed is not None
     with Store(app.engines).write() as tx:
-        app.work._next_step(tx, claimed, "phantom", resumed=False)
+        app.work.handler("group")._next_step(tx, claimed, "phantom", resumed=False)
     with pytest.raises(Conflict) as again:
         app.group_runs.start(env.caller, group)
     assert again.value.code == "GROUP_ALREADY_RUNNING"
@@ -203,7 +203,8 @@ def test_a_stop_between_steps_runs_nothing_more(app: App, env: Env) -> None:
     run = app.group_runs.start(env.caller, group)
     claimed = app.work.claim("w1")
     assert claimed is not None and claimed.id == run.id
-    original = app.work._attempt
+    jobs = app.work.handler("job")
+    original = jobs.attempt
     calls = []
 
     def attempt_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -213,7 +214,7 @@ def test_a_stop_between_steps_runs_nothing_more(app: App, env: Env) -> None:
             app.group_runs.stop_group(env.caller, group)
         return outcome
 
-    app.work._attempt = attempt_then_stop  # type: ignore[method-assign]
+    jobs.attempt = attempt_then_stop  # type: ignore[method-assign]
     app.work.execute(claimed, "w1", threading.Event())
 
     ended = env.wait_group(run.id)

@@ -389,7 +389,7 @@ def test_a_run_ended_by_the_worker_that_took_it_over_is_emailed(
     dead = env.app.work.claim("dead-worker")
     assert dead is not None
     with Store(env.app.engines).write() as tx:
-        env.app.work._next_step(tx, dead, "dead-worker", resumed=False)
+        env.app.work.handler("group")._next_step(tx, dead, "dead-worker", resumed=False)
     clock.advance(timedelta(seconds=11))
     taker = env.app.work.claim("w2")
     assert taker is not None and taker.taken_over

@@ -40,7 +40,7 @@ def start_first_step(app: App, worker: str) -> tuple[Claimed, int]:
     claimed = app.work.claim(worker)
     assert claimed is not None and not claimed.taken_over
     with Store(app.engines).write() as tx:
-        job_run_id, _ = app.work._next_step(tx, claimed, worker, resumed=False)
+        job_run_id, _ = app.work.handler("group")._next_step(tx, claimed, worker, resumed=False)
     assert job_run_id is not None
     return claimed, job_run_id
 
@@ -125,7 +125,7 @@ def test_a_step_interrupted_three_times_ends_the_run_failed(
         assert claimed is not None and claimed.taken_over
         dies = threading.Event()
         dies.set()
-        app.work._attempt(env.account_id, job_run_id, worker, True, dies)
+        app.work.handler("job").attempt(env.account_id, job_run_id, worker, True, dies)
     assert env.job_run(job_run_id).attempt == 3
 
     clock.advance(PAST_LEASE)

@@ -598,8 +598,8 @@ def test_group_details_show_the_newest_run(
     _, members, last, _ = app.groups.details(with_list, group.id)
     assert set(members) == set(jobs[:2])
     assert last is not None
-    assert (last["id"], last["state"], last["ended_at"]) == (newest, "running", None)
-    assert last["started_at"] == clock.now() and _is_utc(last["started_at"])
+    assert (last.id, last.state, last.ended_at) == (newest, "running", None)
+    assert last.started_at == clock.now() and _is_utc(last.started_at)
 
 
 # --- foreign keys hold on both backends -----------------------------------------------------------

@@ -31,7 +31,7 @@ from dataconnect.cli.common import (
 )
 from dataconnect.cli.resources import _group, _job, groups, jobs
 from dataconnect.domain.accounts import Caller
-from dataconnect.domain.runs import GroupRun, JobRun
+from dataconnect.domain.runs import GroupRun, JobRun, RunKind, RunRef
 from dataconnect.errors import DataConnectError
 from dataconnect.services.views import group_run_view, job_run_view
 
@@ -102,7 +102,12 @@ def _follow_job(app: App, who: Caller, run: JobRun, *, quiet: bool) -> JobRun:
         return (current if ended else None), f"{run.job_name}: {label}"
 
     return _follow(
-        app, ("job", run.id), run.job_name, check, lambda: app.runs.stop(who, run.id), quiet
+        app,
+        RunRef(RunKind.JOB, run.id),
+        run.job_name,
+        check,
+        lambda: app.runs.stop(who, run.id),
+        quiet,
     )
 
 
@@ -195,7 +200,7 @@ def _follow_group(app: App, who: Caller, run: GroupRun, *, quiet: bool) -> Group
 
     return _follow(
         app,
-        ("group", run.id),
+        RunRef(RunKind.GROUP, run.id),
         run.group_name,
         check,
         lambda: app.group_runs.stop(who, run.id),
@@ -218,7 +223,7 @@ def _describe(app: App, who: Caller, run: GroupRun, total: int, stopping: bool) 
 
 def _follow(
     app: App,
-    only: tuple[str, int],
+    only: RunRef,
     title: str,
     check: Callable[[bool], tuple[T | None, str]],
     stop: Callable[[], object],

@@ -12,12 +12,32 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from typing import Any
 
 from dataconnect.domain.groups import NotifyWhen
 
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
 GIVE_UP_AFTER = timedelta(hours=25)  # retried for at least a day
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxEntry:
+    """An email recorded with what it reports: ``pending`` until a mailer settles it as
+    ``sent``, ``not_sent`` (no SMTP server configured) or ``failed`` (given up)."""
+
+    id: int
+    account_id: int
+    kind: str  # group_run, occurrence_skipped, expiry_warning, job_expired_from_group
+    dedupe_key: str
+    payload: dict[str, Any]  # what the email is rendered from, and its recipients
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    group_run_id: int | None
 
 
 def wants_email(when: NotifyWhen, outcome: str) -> bool:

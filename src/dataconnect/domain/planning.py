@@ -21,6 +21,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from dataconnect.domain.localtime import local_to_utc
+from dataconnect.domain.runs import RunKind
 from dataconnect.domain.schedules import LAST_DAY, WEEKDAYS, Schedule, ScheduleKind, slot_minutes
 
 LATE_LIMIT = timedelta(hours=1)  # a due occurrence later than this is missed, not run
@@ -33,6 +34,22 @@ class OccurrenceState(StrEnum):
     SKIPPED = "skipped"  # the group was still running
     MISSED = "missed"  # the service was down too long
     EXPIRED = "expired"  # its group or job expired, or the schedule changed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Occurrence:
+    """One planned fire of a group's or a job's schedule, and what became of it."""
+
+    id: int
+    account_id: int
+    owner_kind: RunKind  # the group or the job whose schedule it is
+    owner_id: int
+    nominal_at: datetime
+    fire_at: datetime
+    state: OccurrenceState
+    group_run_id: int | None
+    job_run_id: int | None
+    decided_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple, Protocol
+
+
+class RunKind(StrEnum):
+    """What runs: a group (its runs are group runs, one step per member job) or a job on its
+    own. Schedules, leases, events and wake-ups name their run by kind and id."""
+
+    GROUP = "group"
+    JOB = "job"
 
 
 class JobRunState(StrEnum):
@@ -170,6 +179,20 @@ class GroupRun:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RunSummary:
+    """A group's latest run as its lists show it (the Group jobs tab)."""
+
+    id: int
+    state: GroupRunState
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_GROUP_RUN_STATES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobRun:
     id: int
     account_id: int
@@ -201,3 +224,63 @@ class JobRun:
             return None
         end = self.ended_at
         return None if end is None else (end - self.started_at).total_seconds()
+
+
+class RunRef(NamedTuple):
+    """One run, whichever its kind: what workers hold, signals name and events belong to."""
+
+    kind: RunKind
+    id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claimed:
+    """A run a worker has just taken: a queued one, or one whose previous worker's lease ran
+    out (``taken_over``; ``previous_owner`` names that worker)."""
+
+    kind: RunKind
+    id: int
+    account_id: int
+    state: GroupRunState | JobRunState  # when claimed: queued, or the state it was left in
+    previous_owner: str | None = None
+
+    @property
+    def taken_over(self) -> bool:
+        return self.state not in (GroupRunState.QUEUED, JobRunState.QUEUED)
+
+    @property
+    def ref(self) -> RunRef:
+        return RunRef(self.kind, self.id)
+
+
+class StopToken(Protocol):
+    """Asked between batches whether the run must stop (``threading.Event`` is one)."""
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOutcome:
+    """How one attempt of a job run ended, as the code that ran it reports it."""
+
+    state: JobRunState  # succeeded, failed or aborted
+    processed: int = 0
+    added: int = 0
+    updated: int = 0
+    rejected: int = 0
+    error_code: str | None = None
+    error_message: str | None = None
+    file_name: str | None = None
+    rejects_file: str | None = None
+    already_applied: bool = False  # an earlier attempt's effects had committed: nothing redone
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunEvent:
+    """One recorded transition of a run: its history, in order."""
+
+    from_state: str | None
+    to_state: str
+    at: datetime
+    actor: str
+    note: str | None

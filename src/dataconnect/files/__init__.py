@@ -3,6 +3,6 @@
 Nothing here knows about services, transports or the databases; callers pass an account id.
 """
 
-from dataconnect.files.server import FOLDERS, FileInfo, FileServer
+from dataconnect.files.server import FOLDERS, FileInfo, FileServer, StoredFile
 
-__all__ = ["FOLDERS", "FileInfo", "FileServer"]
+__all__ = ["FOLDERS", "FileInfo", "FileServer", "StoredFile"]

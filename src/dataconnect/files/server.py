@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from dataconnect.errors import NotFound, Problem, ValidationFailed
 
@@ -32,6 +32,25 @@ NAME_MAX = 255  # characters, and bytes in UTF-8 (the limit of common file syste
 PREFIX_MAX = 100
 TEMP_PREFIX = ".tmp-"
 CHUNK = 1024 * 1024
+
+
+class StoredFile(NamedTuple):
+    """Where a file of the file server is (or is to be): its account, folder and plain name.
+
+    What the engine, the file services and the SFTP server pass around; the server's methods
+    take it unpacked (``files.open_read(*stored)``). The name is checked when it is used.
+    """
+
+    account_id: int
+    folder: str
+    name: str
+
+    def sibling(self, name: str) -> StoredFile:
+        """Another file of the same folder (a count file beside its data file)."""
+        return self._replace(name=name)
+
+    def __str__(self) -> str:
+        return f"{self.folder}/{self.name}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,15 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Protocol
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from dataconnect.domain.formats import resolve_file_pattern
 from dataconnect.domain.imports import DELETE_FILE_ON, Reject, RunFailure, rejects_exceed
-from dataconnect.domain.jobs import Job
+from dataconnect.domain.jobs import ImportSettings, Job
+from dataconnect.domain.runs import JobRunState, RunOutcome, StopToken
 from dataconnect.domain.tables import TableDef, TableKind
-from dataconnect.files.server import FileServer
+from dataconnect.files.server import DOWNLOAD, UPLOAD, FileServer, StoredFile
 from dataconnect.imports.batches import (
     WAITING,
     Batch,
@@ -38,27 +39,16 @@ from dataconnect.imports.sink import (
     Target,
 )
 
+__all__ = ["ImportOutcome", "ImportRequest", "SinkFactory", "StopToken", "run_import"]
+
 log = logging.getLogger(__name__)
 FORK_FROM_BYTES = 8 << 20  # below this a reader process costs more than it saves
 REJECT_COLUMN = "REJECT_REASON"
 
 
-class StopToken(Protocol):
-    def is_set(self) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOutcome:
-    state: str  # succeeded | failed | aborted
-    processed: int = 0
-    added: int = 0
-    updated: int = 0
-    rejected: int = 0
-    error_code: str | None = None
-    error_message: str | None = None
-    file_name: str | None = None
-    rejects_file: str | None = None
-    already_applied: bool = False
+# The outcome of an import attempt: the run record's counts, failure and files.
+ImportOutcome = RunOutcome
+SUCCEEDED, FAILED, ABORTED = JobRunState.SUCCEEDED, JobRunState.FAILED, JobRunState.ABORTED
 
 
 class _Failed(Exception):
@@ -73,6 +63,21 @@ class _Stopped(Exception):
 
 
 SinkFactory = Callable[[Target, RowPlan], Sink]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportRequest:
+    """One run of an import job, resolved: its settings, target, file and time."""
+
+    job: Job
+    settings: ImportSettings
+    target: TableDef
+    parent: TableDef | None  # the profile list of a PET
+    source: StoredFile  # the data file, in upload/
+    job_run_id: int
+    zone: str  # the account's: date tokens and dates without a zone
+    now: datetime
+    batch_rows: int | None = None  # rows per batch; by default the sink's own
 
 
 def run_import(
@@ -92,7 +97,6 @@ def run_import(
     settings = job.import_settings
     if settings is None:
         raise ValueError("run_import needs an import job")
-    account_id = job.account_id
     name = resolve_file_pattern(settings.file_pattern, now.astimezone(ZoneInfo(zone)))
     target = tables.get(settings.target)
     if target is None:
@@ -100,119 +104,125 @@ def run_import(
     parent = (
         tables.get(target.list_name) if target.kind is TableKind.PET and target.list_name else None
     )
-    if not files.exists(account_id, "upload", name):
+    source = StoredFile(job.account_id, UPLOAD, name)
+    if not files.exists(*source):
         return _fail(RunFailure.FILE_NOT_FOUND, f"no file {name} in upload/", name)
 
-    run = _Run(
-        job, target, parent, job_run_id, zone, files, open_sink, now, stop, progress, batch_rows
+    request = ImportRequest(
+        job=job,
+        settings=settings,
+        target=target,
+        parent=parent,
+        source=source,
+        job_run_id=job_run_id,
+        zone=zone,
+        now=now,
+        batch_rows=batch_rows,
     )
-    run.forked = can_fork() and files.size(account_id, "upload", name) >= fork_from_bytes
+    run = _Run(request, files, open_sink, stop, progress)
+    run.forked = can_fork() and files.size(*source) >= fork_from_bytes
     try:
-        outcome = run.execute(name)
+        outcome = run.execute()
     finally:
-        _file_lifecycle(files, account_id, name, job_run_id, settings.count_file, run.outcome_state)
+        _file_lifecycle(files, request, run.outcome_state)
     return outcome
 
 
 def _fail(failure: RunFailure, message: str, name: str | None = None) -> ImportOutcome:
     return ImportOutcome(
-        state="failed", error_code=failure.value, error_message=message, file_name=name
+        state=FAILED, error_code=failure.value, error_message=message, file_name=name
     )
 
 
 def _file_lifecycle(
-    files: FileServer,
-    account_id: int,
-    name: str,
-    run_id: int,
-    count_file: bool,
-    state: tuple[str, RunFailure | None],
+    files: FileServer, request: ImportRequest, state: tuple[JobRunState, RunFailure | None]
 ) -> None:
     """Archive a copy; remove on success; on failure only when a rerun cannot help."""
     outcome, failure = state
+    source = request.source
     try:
-        remove = outcome == "succeeded" or (outcome == "failed" and failure in DELETE_FILE_ON)
-        files.archive(account_id, name, prefix=str(run_id), move=remove)
+        remove = outcome is SUCCEEDED or (outcome is FAILED and failure in DELETE_FILE_ON)
+        files.archive(source.account_id, source.name, prefix=str(request.job_run_id), move=remove)
         if remove:
-            files.delete(account_id, "upload", name)
-            if count_file:
-                files.delete(account_id, "upload", f"{name}.cnt")
+            files.delete(*source)
+            if request.settings.count_file:
+                files.delete(*source.sibling(f"{source.name}.cnt"))
     except OSError:
-        log.exception("file lifecycle of %s failed", name)
+        log.exception("file lifecycle of %s failed", source)
 
 
 class _Run:
     def __init__(
         self,
-        job: Job,
-        target: TableDef,
-        parent: TableDef | None,
-        job_run_id: int,
-        zone: str,
+        request: ImportRequest,
         files: FileServer,
         open_sink: SinkFactory,
-        now: datetime,
         stop: StopToken,
         progress: Callable[[int], None],
-        batch_rows: int | None,
     ) -> None:
-        assert job.import_settings is not None
-        self.job, self.settings = job, job.import_settings
-        self.target, self.parent = target, parent
-        self.run_id, self.zone, self.files = job_run_id, zone, files
-        self.open_sink, self.now, self.stop, self.progress = open_sink, now, stop, progress
-        self.batch_rows = batch_rows
+        self.request, self.settings = request, request.settings
+        self.files, self.open_sink, self.stop, self.progress = files, open_sink, stop, progress
         self.forked = False
         self._sink: Sink | None = None  # the open sink of the current pass, if any
         self.processed = self.added = self.updated = self.rejected = 0
-        self.outcome_state: tuple[str, RunFailure | None] = ("failed", None)
+        self.outcome_state: tuple[JobRunState, RunFailure | None] = (FAILED, None)
         self._rejects: IO[bytes] | None = None
         self._rejects_ctx: object = None
         self._header_raw: str | None = None
-        self.rejects_name = f"{_safe(job.name)}_{job_run_id}_rejects.csv"
+        self.rejects_name = f"{_safe(request.job.name)}_{request.job_run_id}_rejects.csv"
 
-    def execute(self, name: str) -> ImportOutcome:
+    def execute(self) -> ImportOutcome:
         try:
-            expected = self._expected_count(name) if self.settings.count_file else None
+            expected = self._expected_count() if self.settings.count_file else None
             try:
-                self._apply(name, expected, optimistic=True)
+                self._apply(expected, optimistic=True)
             except RepeatedKeys:
                 # Rolled back by the sink: read the file again, refusing each repeat.
-                log.info("run %s: the file repeats a key; reading it again", self.run_id)
+                log.info(
+                    "run %s: the file repeats a key; reading it again", self.request.job_run_id
+                )
                 self._sink = None
                 self._restart()
-                self._apply(name, expected, optimistic=False)
+                self._apply(expected, optimistic=False)
         except AlreadyApplied:
-            self.outcome_state = ("succeeded", None)
+            self.outcome_state = (SUCCEEDED, None)
             self._close_rejects(keep=False)
-            return ImportOutcome(state="succeeded", file_name=name, already_applied=True)
+            return ImportOutcome(
+                state=SUCCEEDED, file_name=self.request.source.name, already_applied=True
+            )
         except (_Stopped, Stopped):
             self._rollback()
-            self.outcome_state = ("aborted", None)
+            self.outcome_state = (ABORTED, None)
             self._close_rejects(keep=False)
-            return self._outcome("aborted", name, keep_rejects=False)
+            return self._outcome(ABORTED, keep_rejects=False)
         except _Failed as failed:
             self._rollback()
-            self.outcome_state = ("failed", failed.failure)
+            self.outcome_state = (FAILED, failed.failure)
             kept = self._close_rejects(keep=True)
-            return self._outcome("failed", name, failed.failure.value, failed.message, kept)
+            return self._outcome(FAILED, failed.failure.value, failed.message, kept)
         except BaseException:
             self._rollback()
             self._close_rejects(keep=False)
             raise
-        self.outcome_state = ("succeeded", None)
+        self.outcome_state = (SUCCEEDED, None)
         kept = self._close_rejects(keep=True)
-        return self._outcome("succeeded", name, rejects=kept)
+        return self._outcome(SUCCEEDED, rejects=kept)
 
-    def _apply(self, name: str, expected: int | None, *, optimistic: bool) -> None:
-        account_id = self.job.account_id
-        with self.files.open_read(account_id, "upload", name) as stream:
+    def _apply(self, expected: int | None, *, optimistic: bool) -> None:
+        request = self.request
+        with self.files.open_read(*request.source) as stream:
             reader = RecordReader(stream, self.settings.format)
             records = iter(reader)
             first = next(records, None)
             plan = self._plan(reader, first)
             target = Target(
-                account_id, self.target, self.parent, self.run_id, self.now, self.stop, optimistic
+                request.job.account_id,
+                request.target,
+                request.parent,
+                request.job_run_id,
+                request.now,
+                self.stop,
+                optimistic,
             )
             self._sink = self.open_sink(target, plan)
             self._sink.begin()
@@ -237,7 +247,7 @@ class _Run:
                 added=self.added,
                 updated=self.updated,
                 rejected=self.rejected,
-                file_name=name,
+                file_name=request.source.name,
                 rejects_file=self.rejects_name if self._rejects is not None else None,
             )
         )
@@ -254,8 +264,7 @@ class _Run:
 
     def _outcome(
         self,
-        state: str,
-        name: str,
+        state: JobRunState,
         code: str | None = None,
         message: str | None = None,
         rejects: bool = False,
@@ -264,24 +273,28 @@ class _Run:
         return ImportOutcome(
             state=state,
             processed=self.processed,
-            added=self.added if state == "succeeded" else 0,
-            updated=self.updated if state == "succeeded" else 0,
+            added=self.added if state is SUCCEEDED else 0,
+            updated=self.updated if state is SUCCEEDED else 0,
             rejected=self.rejected,
             error_code=code,
             error_message=message,
-            file_name=name,
+            file_name=self.request.source.name,
             rejects_file=self.rejects_name if rejects and keep_rejects else None,
         )
 
-    def _expected_count(self, name: str) -> int:
-        account_id = self.job.account_id
-        count_name = f"{name}.cnt"
-        if not self.files.exists(account_id, "upload", count_name):
-            raise _Failed(RunFailure.COUNT_FILE_MISSING, f"no count file {count_name} in upload/")
-        with self.files.open_read(account_id, "upload", count_name) as f:
+    def _expected_count(self) -> int:
+        source = self.request.source
+        count_file = source.sibling(f"{source.name}.cnt")
+        if not self.files.exists(*count_file):
+            raise _Failed(
+                RunFailure.COUNT_FILE_MISSING, f"no count file {count_file.name} in upload/"
+            )
+        with self.files.open_read(*count_file) as f:
             text = f.read(100).decode("ascii", errors="replace").strip()
         if not text.isdigit():
-            raise _Failed(RunFailure.COUNT_FILE_INVALID, f"{count_name} does not hold a number")
+            raise _Failed(
+                RunFailure.COUNT_FILE_INVALID, f"{count_file.name} does not hold a number"
+            )
         return int(text)
 
     def _plan(self, reader: RecordReader, first: Record | None) -> RowPlan:
@@ -301,7 +314,10 @@ class _Run:
                     f"column {wanted} is mapped; rows have {width}",
                 )
         try:
-            return build_plan(self.settings, self.target, self.parent, reader.header, self.zone)
+            request = self.request
+            return build_plan(
+                self.settings, request.target, request.parent, reader.header, request.zone
+            )
         except PlanError as exc:
             raise _Failed(exc.failure, exc.message) from None
 
@@ -316,7 +332,7 @@ class _Run:
         # itertools.chain, not a generator: no Python frame resumed per record.
         stream = records if first is None else itertools.chain((first,), records)
         kind = ForkedBatches if self.forked else ThreadBatches
-        size = self.batch_rows or sink.batch_rows
+        size = self.request.batch_rows or sink.batch_rows
         with kind(stream, plan, size, sink.preparer()) as source:
             while True:
                 item = source.next(timeout=0.2)
@@ -349,7 +365,8 @@ class _Run:
 
     def _reject(self, raw: str, reason: Reject) -> None:
         if self._rejects is None:
-            ctx = self.files.writer(self.job.account_id, "download", self.rejects_name)
+            rejects = StoredFile(self.request.job.account_id, DOWNLOAD, self.rejects_name)
+            ctx = self.files.writer(*rejects)
             self._rejects_ctx = ctx
             self._rejects = ctx.__enter__()
             delim = self.settings.format.delimiter

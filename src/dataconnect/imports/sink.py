@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from dataconnect.domain.imports import Reject
+from dataconnect.domain.runs import StopToken
 from dataconnect.domain.tables import TableDef
 
 Row = tuple[tuple[Any, ...], tuple[Any, ...]]  # (values in plan.columns order, match key)
@@ -75,7 +76,7 @@ class Target:
     parent: TableDef | None  # the profile list of a PET
     job_run_id: int
     now: datetime
-    stop: Any = None  # the run's stop token (``is_set()``), looked at while waiting to begin
+    stop: StopToken | None = None  # looked at while waiting to begin
     # Write batches without looking for keys this run already wrote and check once at the end
     # (``RepeatedKeys``): into an empty table, and into a SQLite profile list whose keys the
     # reader looks up. Files rarely repeat a key; when one does, the run is redone with this off.

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from dataconnect.domain.runs import RunRef
 from dataconnect.services.notifications import MAIL
 from dataconnect.services.signals import Signals
 
@@ -35,7 +36,7 @@ class Mailer:
         self._unsubscribe()
         self._thread.join(timeout)
 
-    def _on_signal(self, event: str, kind: str | None, run_id: int | None) -> None:
+    def _on_signal(self, event: str, run: RunRef | None) -> None:
         if event == MAIL:
             self._wake.set()
 

@@ -22,8 +22,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dataconnect.domain.runs import Claimed, RunRef
 from dataconnect.services.signals import NEW_WORK, STOP, Signals
-from dataconnect.services.work import Claimed, WorkService
+from dataconnect.services.work import WorkService
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,9 @@ class Worker:
         stop_poll: float = 0.2,
         renew_every: float = 1.0,
         worker_id: str | None = None,
-        only: tuple[str, int] | None = None,
+        only: RunRef | None = None,
     ) -> None:
-        """``only``: claim just this run (``("group", id)`` or ``("job", id)``), as the CLI
-        does for the run it follows."""
+        """``only``: claim just this run, as the CLI does for the run it follows."""
         self.id = worker_id or new_worker_id()
         self._work = work
         self._signals = signals
@@ -64,7 +64,7 @@ class Worker:
         self._wake = threading.Event()
         self._halt = threading.Event()
         self._lock = threading.Lock()
-        self._held: dict[tuple[str, int], _Held] = {}
+        self._held: dict[RunRef, _Held] = {}
         self._rows: dict[int, int] = {}  # job run id → rows read, not yet written
         self._threads: list[threading.Thread] = []
         self._unsubscribe: Callable[[], None] = lambda: None
@@ -124,13 +124,12 @@ class Worker:
 
     def _run(self, claimed: Claimed) -> None:
         item = _Held(claimed)
-        key = (claimed.kind, claimed.id)
         thread = threading.Thread(
             target=self._execute, args=(item,), name=f"dc-run-{claimed.kind}-{claimed.id}"
         )
         item.thread = thread
         with self._lock:
-            self._held[key] = item
+            self._held[claimed.ref] = item
         thread.start()
 
     def _execute(self, item: _Held) -> None:
@@ -142,19 +141,19 @@ class Worker:
             log.exception("worker %s failed running %s %s", self.id, claimed.kind, claimed.id)
         finally:
             with self._lock:
-                self._held.pop((claimed.kind, claimed.id), None)
+                self._held.pop(claimed.ref, None)
             self._wake.set()
 
     def _note_rows(self, job_run_id: int, rows: int) -> None:
         with self._lock:
             self._rows[job_run_id] = rows
 
-    def _on_signal(self, event: str, kind: str | None, run_id: int | None) -> None:
+    def _on_signal(self, event: str, run: RunRef | None) -> None:
         if event == NEW_WORK:
             self._wake.set()
-        elif event == STOP and kind is not None and run_id is not None:
+        elif event == STOP and run is not None:
             with self._lock:
-                item = self._held.get((kind, run_id))
+                item = self._held.get(run)
             if item is not None:
                 item.stop.set()
 
@@ -170,26 +169,21 @@ class Worker:
             if not held:
                 continue
             try:
-                groups, jobs = self._work.stops_for(self.id)
-                self._deliver(held, groups, jobs)
+                stopped = self._work.stops_for(self.id)
+                for run, item in held.items():
+                    if run in stopped:
+                        item.stop.set()
                 if tick % ticks_per_renewal == 0:
                     self._renew(held)
             except Exception:
                 log.exception("worker %s: lease renewal or stop check failed", self.id)
 
-    @staticmethod
-    def _deliver(held: dict[tuple[str, int], _Held], groups: set[int], jobs: set[int]) -> None:
-        for (kind, run_id), item in held.items():
-            if run_id in (groups if kind == "group" else jobs):
-                item.stop.set()
-
-    def _renew(self, held: dict[tuple[str, int], _Held]) -> None:
+    def _renew(self, held: dict[RunRef, _Held]) -> None:
         with self._lock:
             rows, self._rows = self._rows, {}
         self._work.report_progress(self.id, rows)
-        groups, jobs = self._work.renew(self.id)
-        for (kind, run_id), item in held.items():
-            still = run_id in (groups if kind == "group" else jobs)
-            if not still and item.thread is not None and item.thread.is_alive():
+        still = self._work.renew(self.id)
+        for run, item in held.items():
+            if run not in still and item.thread is not None and item.thread.is_alive():
                 # Ended meanwhile, or taken over by another worker: either way, let go.
                 item.stop.set()

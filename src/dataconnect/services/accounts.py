@@ -64,7 +64,7 @@ def _password_problems(password: str | None) -> list[Problem]:
 
 class AccountService:
     def __init__(self, deps: Deps, password_work: int = PASSWORD_WORK) -> None:
-        self._d = deps
+        self._deps = deps
         if password_work < 2 or password_work & (password_work - 1):
             raise ValueError("password_work is a power of two")
         self._work = password_work
@@ -73,22 +73,22 @@ class AccountService:
         problems = text_problems({"name": name, "timezone": timezone})
         problems += [p for p in (account_name_problem(name), timezone_problem(timezone)) if p]
         collect(problems)
-        with self._d.store.write() as tx:
-            return tx.create_account(name, timezone, self._d.clock.now())
+        with self._deps.store.write() as tx:
+            return tx.create_account(name, timezone, self._deps.clock.now())
 
     def accounts(self) -> list[Account]:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             return tx.accounts()
 
     def account_by_name(self, name: str) -> Account:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             account = tx.account_by_name(name)
         if account is None:
             raise NotFound(f"no account named {name}", code="ACCOUNT_NOT_FOUND")
         return account
 
     def account(self, caller: Caller) -> Account:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             account = tx.account(caller.account_id)
         if account is None:
             raise NotFound("the account no longer exists", code="ACCOUNT_NOT_FOUND")
@@ -103,13 +103,13 @@ class AccountService:
         collect(problems + _password_problems(password))
         account = self.account_by_name(account_name)
         password = password or secrets.token_urlsafe(12)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             user = tx.create_user(
                 account.id,
                 email,
                 Role(role),
                 hash_password(password, self._work),
-                self._d.clock.now(),
+                self._deps.clock.now(),
             )
         return user, password
 
@@ -118,7 +118,7 @@ class AccountService:
         collect(_password_problems(password))
         account = self.account_by_name(account_name)
         password = password or secrets.token_urlsafe(12)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             user = tx.user_by_email(account.id, email)
             if user is None:
                 raise NotFound(f"no user {email} in account {account.name}", code="USER_NOT_FOUND")
@@ -127,32 +127,32 @@ class AccountService:
 
     def users(self, account_name: str) -> list[User]:
         account = self.account_by_name(account_name)
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             return tx.users(account.id)
 
     def create_token(self, account_name: str, email: str) -> tuple[User, str]:
         """A new API token for the user; only its hash is kept, so it is shown once."""
         account = self.account_by_name(account_name)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             user = tx.user_by_email(account.id, email)
             if user is None:
                 raise NotFound(f"no user {email} in account {account.name}", code="USER_NOT_FOUND")
-            tx.create_token(user.id, hash_token(token), token[:12], self._d.clock.now())
+            tx.create_token(user.id, hash_token(token), token[:12], self._deps.clock.now())
         return user, token
 
     def revoke_tokens(self, account_name: str, email: str) -> int:
         account = self.account_by_name(account_name)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             user = tx.user_by_email(account.id, email)
             if user is None:
                 raise NotFound(f"no user {email} in account {account.name}", code="USER_NOT_FOUND")
-            return tx.revoke_tokens(user.id, self._d.clock.now())
+            return tx.revoke_tokens(user.id, self._deps.clock.now())
 
     def authenticate(self, token: str) -> Caller:
         if not token or len(token) > 200:
             raise Unauthenticated("a valid API token is required", code="TOKEN_INVALID")
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             user = tx.user_by_token_hash(hash_token(token))
         if user is None:
             raise Unauthenticated("a valid API token is required", code="TOKEN_INVALID")
@@ -163,7 +163,7 @@ class AccountService:
     def login(self, account_name: str, email: str, password: str) -> Caller:
         """Password check for the web UI."""
         bad = Unauthenticated("wrong account, email or password", code="LOGIN_FAILED")
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             account = tx.account_by_name(account_name)
             user = tx.user_by_email(account.id, email) if account else None
             stored = tx.password_hash(user.id) if user else None

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.planning import OccurrenceState
+from dataconnect.domain.runs import RunKind
 from dataconnect.services.base import Deps
 from dataconnect.services.views import iso
 from dataconnect.store.store import Tx
@@ -36,12 +37,12 @@ class Sweep:
 
 class ExpiryService:
     def __init__(self, deps: Deps) -> None:
-        self._d = deps
+        self._deps = deps
 
     def sweep(self) -> Sweep:
-        now = self._d.clock.now()
+        now = self._deps.clock.now()
         result = Sweep()
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             for account_id, group_id in tx.groups_to_warn(now + WARN_BEFORE, BATCH):
                 group = tx.group(account_id, group_id)
                 if group is not None and group.expires_at > now:
@@ -49,15 +50,15 @@ class ExpiryService:
                     result.warned += 1
                 tx.mark_warned(group_id, now)
         for account_id, job_id in self._each(lambda tx: tx.jobs_expiring(now, BATCH)):
-            with self._d.store.write() as tx:
+            with self._deps.store.write() as tx:
                 self._expire_job(tx, account_id, job_id, now, result)
         for account_id, group_id in self._each(lambda tx: tx.groups_expiring(now, BATCH)):
-            with self._d.store.write() as tx:
+            with self._deps.store.write() as tx:
                 self._expire_group(tx, account_id, group_id, now, result)
         return result
 
     def _each(self, query: object) -> list[tuple[int, int]]:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             return query(tx)  # type: ignore[operator,no-any-return]
 
     def _expire_job(
@@ -80,7 +81,7 @@ class ExpiryService:
                 changed = replace(group, job_ids=remaining, state=state, updated_at=now)
                 tx.update_group(changed)
                 if state is not group.state:
-                    tx.drop_planned("group", group.id)  # a saved group never runs
+                    tx.drop_planned(RunKind.GROUP, group.id)  # a saved group never runs
                 _record(
                     tx,
                     changed,
@@ -92,7 +93,7 @@ class ExpiryService:
                     returned_to_saved=state is not group.state,
                 )
                 result.jobs_removed_from_groups += 1
-        tx.drop_planned("job", job.id, OccurrenceState.EXPIRED.value)
+        tx.drop_planned(RunKind.JOB, job.id, OccurrenceState.EXPIRED)
         tx.delete_job(account_id, job.id)
         result.jobs_deleted += 1
 
@@ -105,7 +106,7 @@ class ExpiryService:
         if tx.group_running(group.id):
             result.postponed += 1
             return
-        tx.drop_planned("group", group.id, OccurrenceState.EXPIRED.value)
+        tx.drop_planned(RunKind.GROUP, group.id, OccurrenceState.EXPIRED)
         tx.delete_group(account_id, group.id)
         result.groups_deleted += 1
 

@@ -27,7 +27,7 @@ def file_view(info: FileInfo) -> dict[str, Any]:
 
 class FileService:
     def __init__(self, deps: Deps, files: FileServer) -> None:
-        self._d = deps
+        self._deps = deps
         self._files = files
 
     def upload(

@@ -8,13 +8,13 @@ from typing import Any
 
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.groups import Group, GroupState
-from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
-from dataconnect.domain.runs import GroupRun, GroupRunState, Trigger
+from dataconnect.domain.paging import Keyset
+from dataconnect.domain.runs import GroupRun, GroupRunState, RunKind, RunRef, Trigger
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
 from dataconnect.services.notifications import record_group_run_end
 from dataconnect.services.signals import NEW_WORK, STOP
-from dataconnect.services.views import iso
+from dataconnect.services.views import event_view, iso
 from dataconnect.store.store import Tx
 
 
@@ -51,19 +51,19 @@ def start_group_run(
         now=now,
         occurrence_id=occurrence_id,
     )
-    tx.notify(NEW_WORK, "group", run_id)
+    tx.notify(NEW_WORK, RunRef(RunKind.GROUP, run_id))
     return run_id
 
 
 class GroupRunService:
     def __init__(self, deps: Deps) -> None:
-        self._d = deps
+        self._deps = deps
 
     def start(self, caller: Caller, group_id: int, trigger: Trigger = Trigger.MANUAL) -> GroupRun:
         """Run Now: queue a run of an active group with no run in progress."""
         require_writer(caller)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             group = tx.group(caller.account_id, group_id)
             if group is None:
                 raise NotFound(f"no group with id {group_id}", code="GROUP_NOT_FOUND")
@@ -75,13 +75,13 @@ class GroupRunService:
             run_id = start_group_run(tx, group, trigger, caller.label, now)
             run = tx.group_run(caller.account_id, run_id)
         assert run is not None
-        self._d.signals.publish(NEW_WORK, "group", run_id)
+        self._deps.signals.publish(NEW_WORK, RunRef(RunKind.GROUP, run_id))
         return run
 
     def stop_group(self, caller: Caller, group_id: int) -> GroupRun:
         """Stop the group's run in progress; ``GROUP_NOT_RUNNING`` if there is none."""
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             group = tx.group(caller.account_id, group_id)
             if group is None:
                 raise NotFound(f"no group with id {group_id}", code="GROUP_NOT_FOUND")
@@ -91,13 +91,13 @@ class GroupRunService:
                     f"group {group.name} has no run in progress", code="GROUP_NOT_RUNNING"
                 )
             stopped = self._stop(tx, caller, run)
-        self._d.signals.publish(STOP, "group", stopped.id)
+        self._deps.signals.publish(STOP, RunRef(RunKind.GROUP, stopped.id))
         return stopped
 
     def stop(self, caller: Caller, run_id: int) -> GroupRun:
         """Stop this run; ``RUN_ALREADY_ENDED`` once it has ended."""
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             run = tx.group_run(caller.account_id, run_id)
             if run is None:
                 raise NotFound(f"no group run {run_id}", code="GROUP_RUN_NOT_FOUND")
@@ -107,11 +107,11 @@ class GroupRunService:
                     code="RUN_ALREADY_ENDED",
                 )
             stopped = self._stop(tx, caller, run)
-        self._d.signals.publish(STOP, "group", stopped.id)
+        self._deps.signals.publish(STOP, RunRef(RunKind.GROUP, stopped.id))
         return stopped
 
     def _stop(self, tx: Tx, caller: Caller, run: GroupRun) -> GroupRun:
-        now = self._d.clock.now()
+        now = self._deps.clock.now()
         marks: dict[str, Any] = {"stop_requested_at": now, "stopped_by": caller.label}
         if run.state is GroupRunState.QUEUED:
             # No worker has it yet: it ends here, nothing ran.
@@ -128,11 +128,11 @@ class GroupRunService:
         assert current is not None
         if current.state in (GroupRunState.QUEUED, GroupRunState.RUNNING):
             return self._stop(tx, caller, current)  # it moved on meanwhile: try again
-        tx.notify(STOP, "group", run.id)
+        tx.notify(STOP, RunRef(RunKind.GROUP, run.id))
         return current
 
     def get(self, caller: Caller, run_id: int) -> GroupRun:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             run = tx.group_run(caller.account_id, run_id)
         if run is None:
             raise NotFound(f"no group run {run_id}", code="GROUP_RUN_NOT_FOUND")
@@ -141,7 +141,7 @@ class GroupRunService:
     def progress(self, caller: Caller, run: GroupRun) -> dict[int, dict[str, object]]:
         """The job runs of the run's steps, by id: counts (rows read so far while running)."""
         ids = [s.job_run_id for s in run.steps if s.job_run_id is not None]
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             found = {i: tx.job_run(caller.account_id, i) for i in ids}
         return {
             i: {
@@ -162,23 +162,23 @@ class GroupRunService:
 
     def notification(self, caller: Caller, run: GroupRun) -> dict[str, object] | None:
         """The run's email, if one is due: pending, sent, not_sent (no SMTP) or failed."""
-        with self._d.store.read() as tx:
-            row = tx.outbox_for_runs([run.id]).get(run.id)
-        if row is None or row["account_id"] != caller.account_id:
+        with self._deps.store.read() as tx:
+            email = tx.outbox_for_runs([run.id]).get(run.id)
+        if email is None or email.account_id != caller.account_id:
             return None
         return {
-            "status": row["status"],
-            "to": row["payload"].get("to", []),
-            "attempts": row["attempts"],
-            "sent_at": iso(row["sent_at"]),
-            "last_error": row["last_error"],
+            "status": email.status,
+            "to": email.payload.get("to", []),
+            "attempts": email.attempts,
+            "sent_at": iso(email.sent_at),
+            "last_error": email.last_error,
         }
 
     def history(self, caller: Caller, run_id: int) -> builtins.list[dict[str, object]]:
         self.get(caller, run_id)
-        with self._d.store.read() as tx:
-            events = tx.run_events("group", run_id)
-        return [{**e, "at": iso(e["at"])} for e in events]
+        with self._deps.store.read() as tx:
+            events = tx.run_events(RunRef(RunKind.GROUP, run_id))
+        return [event_view(e) for e in events]
 
     def list(
         self,
@@ -197,12 +197,7 @@ class GroupRunService:
                     "queued, running, stopping, succeeded, failed or stopped",
                 )
             )
-        size = check_limit(limit)
-        before = decode_cursor(cursor)
-        with self._d.store.read() as tx:
-            found = tx.group_runs(
-                caller.account_id, group_id=group_id, state=state, before_id=before, limit=size + 1
-            )
-        more = len(found) > size
-        found = found[:size]
-        return found, encode_cursor(found[-1].id) if more else None
+        page = Keyset.of(limit, cursor)
+        with self._deps.store.read() as tx:
+            found = tx.group_runs(caller.account_id, group_id=group_id, state=state, page=page)
+        return page.cut(found, key=lambda run: run.id)

@@ -11,8 +11,9 @@ from dataconnect.domain import groups as group_rules
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.groups import Group, GroupState, parse_group_state
 from dataconnect.domain.jobs import Job
-from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
+from dataconnect.domain.paging import Keyset
 from dataconnect.domain.requests import activation_check, group_from_request
+from dataconnect.domain.runs import RunKind, RunSummary
 from dataconnect.errors import NotFound
 from dataconnect.services.base import Deps, require_writer
 from dataconnect.services.schedules import ScheduleService
@@ -25,7 +26,7 @@ def _not_found(group_id: int) -> NotFound:
 
 class GroupService:
     def __init__(self, deps: Deps, schedules: ScheduleService) -> None:
-        self._d = deps
+        self._deps = deps
         self._schedules = schedules
 
     def _get(self, tx: Tx, caller: Caller, group_id: int) -> Group:
@@ -42,9 +43,9 @@ class GroupService:
 
     def create(self, caller: Caller, data: Mapping[str, Any]) -> Group:
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             zone, jobs = self._context(tx, caller)
-            now = self._d.clock.now()
+            now = self._deps.clock.now()
             group, _ = group_from_request(
                 data, account_id=caller.account_id, account_zone=zone, jobs=jobs, now=now
             )
@@ -53,22 +54,22 @@ class GroupService:
             return created
 
     def get(self, caller: Caller, group_id: int) -> Group:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             return self._get(tx, caller, group_id)
 
     def details(
         self, caller: Caller, group_id: int
-    ) -> tuple[Group, dict[int, Job], dict[str, Any] | None, datetime | None]:
+    ) -> tuple[Group, dict[int, Job], RunSummary | None, datetime | None]:
         """The group with its member jobs, last run and next run time, for display."""
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             group = self._get(tx, caller, group_id)
             jobs = {j.id: j for j in tx.jobs(caller.account_id, ids=group.job_ids)}
             last = tx.last_group_runs([group.id]).get(group.id)
-            upcoming = tx.next_fire_times("group", [group.id]).get(group.id)
+            upcoming = tx.next_fire_times(RunKind.GROUP, [group.id]).get(group.id)
         return group, jobs, last, upcoming
 
     def by_name(self, caller: Caller, name: str) -> Group:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             for group in tx.groups(caller.account_id):
                 if group.name.lower() == name.lower():
                     return group
@@ -81,29 +82,26 @@ class GroupService:
         state: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> tuple[
-        list[tuple[Group, dict[int, Job], dict[str, Any] | None, datetime | None]], str | None
-    ]:
-        size = check_limit(limit)
-        after = decode_cursor(cursor)
+    ) -> tuple[list[tuple[Group, dict[int, Job], RunSummary | None, datetime | None]], str | None]:
+        page = Keyset.of(limit, cursor)
         wanted = parse_group_state(state)
-        with self._d.store.read() as tx:
-            found = tx.groups(caller.account_id, state=wanted, after_id=after, limit=size + 1)
-            more = len(found) > size
-            found = found[:size]
+        with self._deps.store.read() as tx:
+            found, next_cursor = page.cut(
+                tx.groups(caller.account_id, state=wanted, page=page), key=lambda g: g.id
+            )
             members = sorted({j for g in found for j in g.job_ids})
             jobs = {j.id: j for j in tx.jobs(caller.account_id, ids=members)} if members else {}
             last = tx.last_group_runs([g.id for g in found])
-            upcoming = tx.next_fire_times("group", [g.id for g in found])
+            upcoming = tx.next_fire_times(RunKind.GROUP, [g.id for g in found])
         rows = [
             (g, {j: jobs[j] for j in g.job_ids if j in jobs}, last.get(g.id), upcoming.get(g.id))
             for g in found
         ]
-        return rows, encode_cursor(found[-1].id) if more else None
+        return rows, next_cursor
 
     def update(self, caller: Caller, group_id: int, data: Mapping[str, Any]) -> Group:
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             before = self._get(tx, caller, group_id)
             zone, jobs = self._context(tx, caller)
             after, _ = group_from_request(
@@ -111,7 +109,7 @@ class GroupService:
                 account_id=caller.account_id,
                 account_zone=zone,
                 jobs=jobs,
-                now=self._d.clock.now(),
+                now=self._deps.clock.now(),
                 existing=before,
             )
             group_rules.check_change(before, after, running=tx.group_running(group_id))
@@ -120,13 +118,13 @@ class GroupService:
                 tx.clear_warned(after.id)  # warned again three days before the new date
             if (before.schedule, before.state) != (after.schedule, after.state):
                 # Only a change of when it runs re-plans (future occurrences only).
-                self._schedules.replan(tx, after, zone, self._d.clock.now())
+                self._schedules.replan(tx, after, zone, self._deps.clock.now())
             return after
 
     def activate(self, caller: Caller, group_id: int) -> Group:
         require_writer(caller)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             group = self._get(tx, caller, group_id)
             zone, jobs = self._context(tx, caller)
             activation_check(group, jobs, zone, now)
@@ -138,20 +136,20 @@ class GroupService:
     def deactivate(self, caller: Caller, group_id: int) -> Group:
         """Back to saved: never run, schedule kept."""
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             group = replace(
                 self._get(tx, caller, group_id),
                 state=GroupState.SAVED,
-                updated_at=self._d.clock.now(),
+                updated_at=self._deps.clock.now(),
             )
             tx.update_group(group)
-            self._schedules.forget(tx, "group", group.id)
+            self._schedules.forget(tx, RunKind.GROUP, group.id)
             return group
 
     def delete(self, caller: Caller, group_id: int) -> None:
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             group = self._get(tx, caller, group_id)
             group_rules.check_deletable(group, running=tx.group_running(group.id))
             tx.delete_group(caller.account_id, group.id)
-            self._schedules.forget(tx, "group", group.id)
+            self._schedules.forget(tx, RunKind.GROUP, group.id)

@@ -9,8 +9,9 @@ from typing import Any
 from dataconnect.domain import jobs as job_rules
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.jobs import Job, JobState, JobType
-from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
+from dataconnect.domain.paging import Keyset
 from dataconnect.domain.requests import job_from_request
+from dataconnect.domain.runs import RunKind
 from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
@@ -24,7 +25,7 @@ def _not_found(job_id: int) -> NotFound:
 
 class JobService:
     def __init__(self, deps: Deps, schedules: ScheduleService) -> None:
-        self._d = deps
+        self._deps = deps
         self._schedules = schedules
 
     def _account_zone(self, tx: Tx, caller: Caller) -> str:
@@ -41,8 +42,8 @@ class JobService:
 
     def create(self, caller: Caller, data: Mapping[str, Any]) -> Job:
         require_writer(caller)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             tables = {t.name: t for t in tx.tables(caller.account_id)}
             job = job_from_request(
                 data,
@@ -69,14 +70,14 @@ class JobService:
         if table is not None and table.kind is TableKind.PET and table.list_name:
             table = tables.get(table.list_name)
         if table is not None and table.kind is not TableKind.SUPPLEMENTAL:
-            self._d.data.ensure_index(caller.account_id, table, settings.match.columns[:1])
+            self._deps.data.ensure_index(caller.account_id, table, settings.match.columns[:1])
 
     def get(self, caller: Caller, job_id: int) -> Job:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             return self._get(tx, caller, job_id)
 
     def by_name(self, caller: Caller, name: str) -> Job:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             job = tx.jobs_by_name(caller.account_id, name) if len(name) <= 100 else None
         if job is None:
             raise NotFound(f"no job named {name[:100]}", code="JOB_NOT_FOUND")
@@ -98,20 +99,15 @@ class JobService:
             problems.append(Problem("state", "JOB_STATE_INVALID", "saved, active or inactive"))
         if problems:
             raise ValidationFailed(problems)
-        size = check_limit(limit)
-        after = decode_cursor(cursor)
-        with self._d.store.read() as tx:
-            found = tx.jobs(
-                caller.account_id, type_=type_, state=state, after_id=after, limit=size + 1
-            )
-        more = len(found) > size
-        found = found[:size]
-        return found, encode_cursor(found[-1].id) if more else None
+        page = Keyset.of(limit, cursor)
+        with self._deps.store.read() as tx:
+            found = tx.jobs(caller.account_id, type_=type_, state=state, page=page)
+        return page.cut(found, key=lambda job: job.id)
 
     def update(self, caller: Caller, job_id: int, data: Mapping[str, Any]) -> Job:
         require_writer(caller)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             before = self._get(tx, caller, job_id)
             after = job_from_request(
                 data,
@@ -139,9 +135,9 @@ class JobService:
 
     def activate(self, caller: Caller, job_id: int) -> Job:
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             job = self._get(tx, caller, job_id)
-            now = self._d.clock.now()
+            now = self._deps.clock.now()
             job = replace(job, state=job_rules.activate(job), updated_at=now)
             tx.update_job(job)
             self._schedules.replan(tx, job, self._account_zone(tx, caller), now)
@@ -149,19 +145,19 @@ class JobService:
 
     def deactivate(self, caller: Caller, job_id: int) -> Job:
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             job = self._get(tx, caller, job_id)
-            job = replace(job, state=job_rules.deactivate(job), updated_at=self._d.clock.now())
+            job = replace(job, state=job_rules.deactivate(job), updated_at=self._deps.clock.now())
             tx.update_job(job)
-            self._schedules.forget(tx, "job", job.id)
+            self._schedules.forget(tx, RunKind.JOB, job.id)
             return job
 
     def delete(self, caller: Caller, job_id: int) -> None:
         require_writer(caller)
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             job = self._get(tx, caller, job_id)
             job_rules.check_deletable(job)
             if tx.job_running(job.id):
                 raise Conflict(f"job {job.name} is running; stop it first", code="JOB_RUNNING")
             tx.delete_job(caller.account_id, job.id)
-            self._schedules.forget(tx, "job", job.id)
+            self._schedules.forget(tx, RunKind.JOB, job.id)

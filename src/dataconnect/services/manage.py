@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.groups import Group, parse_group_state, qualification_problem
 from dataconnect.domain.jobs import Job, JobState, JobType, check_runnable
-from dataconnect.domain.paging import decode_cursor, encode_cursor
+from dataconnect.domain.paging import Keyset, decode_cursor
 from dataconnect.domain.planning import plan
-from dataconnect.domain.runs import (
-    ACTIVE_GROUP_RUN_STATES,
-    ACTIVE_JOB_RUN_STATES,
-    GroupRunState,
-    JobRun,
-)
+from dataconnect.domain.runs import ACTIVE_JOB_RUN_STATES, JobRun, RunKind, RunSummary
 from dataconnect.domain.schedules import SLOT_MINUTES, parse_schedule
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps
@@ -76,14 +70,12 @@ class JobRow:
 class GroupRow:
     group: Group
     schedule_type: str
-    last_run: Mapping[str, Any] | None  # id, state, started_at, ended_at
+    last_run: RunSummary | None
     next_run_at: datetime | None
 
     @property
     def running(self) -> bool:
-        return self.last_run is not None and GroupRunState(self.last_run["state"]) in (
-            ACTIVE_GROUP_RUN_STATES
-        )
+        return self.last_run is not None and self.last_run.active
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,10 +120,10 @@ def schedule_type(owner: Job | Group) -> str:
 
 class ManageService:
     def __init__(self, deps: Deps) -> None:
-        self._d = deps
+        self._deps = deps
 
     def zone(self, caller: Caller) -> str:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             return self._zone(tx, caller)
 
     def _zone(self, tx: Tx, caller: Caller) -> str:
@@ -163,7 +155,7 @@ class ManageService:
             raise ValidationFailed(problems)
         number, size = _page_args(page, size)
         needle = _search(search)
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             found = tx.jobs(caller.account_id, type_=type_, state=state, search=needle)
             if schedule is not None:
                 # The schedule lives in a JSON column: filtered here, on the account's jobs only.
@@ -171,7 +163,7 @@ class ManageService:
             shown = found[(number - 1) * size : number * size]
             ids = [j.id for j in shown]
             last = tx.last_job_runs(caller.account_id, ids)
-            upcoming = tx.next_fire_times("job", ids)
+            upcoming = tx.next_fire_times(RunKind.JOB, ids)
             group_ids = sorted({j.group_id for j in shown if j.group_id is not None})
             names = tx.group_names(caller.account_id, group_ids)
         rows = [
@@ -191,12 +183,10 @@ class ManageService:
     ) -> tuple[list[JobRun], str | None]:
         """The Completed jobs tab: finished job runs, newest first."""
         _, size = _page_args(1, size)
-        before = decode_cursor(cursor)
-        with self._d.store.read() as tx:
-            found = tx.ended_job_runs(caller.account_id, before_id=before, limit=size + 1)
-        more = len(found) > size
-        found = found[:size]
-        return found, encode_cursor(found[-1].id) if more else None
+        page = Keyset(size, decode_cursor(cursor))
+        with self._deps.store.read() as tx:
+            found = tx.ended_job_runs(caller.account_id, page=page)
+        return page.cut(found, key=lambda run: run.id)
 
     def group_jobs(
         self,
@@ -211,7 +201,7 @@ class ManageService:
         wanted = parse_group_state(state)
         number, size = _page_args(page, size)
         needle = _search(search)
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             total = tx.count_groups(caller.account_id, state=wanted, search=needle)
             found = tx.groups(
                 caller.account_id,
@@ -222,7 +212,7 @@ class ManageService:
             )
             ids = [g.id for g in found]
             last = tx.last_group_runs(ids)
-            upcoming = tx.next_fire_times("group", ids)
+            upcoming = tx.next_fire_times(RunKind.GROUP, ids)
         rows = [
             GroupRow(
                 group=g,
@@ -236,7 +226,7 @@ class ManageService:
 
     def candidates(self, caller: Caller, group_id: int | None = None) -> list[Candidate]:
         """Every job of the account, with why it cannot join the group (None: it can)."""
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             jobs = tx.jobs(caller.account_id)
         return [
             Candidate(job=j, problem=qualification_problem(j, group_id, "job_ids")) for j in jobs
@@ -246,7 +236,7 @@ class ManageService:
         """The next slots a schedule would run in (each a 15-minute window: the exact minute is
         drawn when the occurrence is planned), or what is wrong with it."""
         zone = self.zone(caller)
-        now = self._d.clock.now()
+        now = self._deps.clock.now()
         schedule, problems = parse_schedule(data, account_zone=zone, now=now)
         if schedule is None:
             return Preview(zone=zone, windows=[], problems=problems)

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Protocol
 
 from dataconnect.domain.groups import NotifyWhen
 from dataconnect.domain.notifications import (
     Letter,
+    OutboxEntry,
     RunReport,
     StepLine,
     given_up,
@@ -27,6 +28,7 @@ from dataconnect.domain.notifications import (
     to_message,
     wants_email,
 )
+from dataconnect.domain.planning import Occurrence
 from dataconnect.errors import Conflict
 from dataconnect.services.base import Deps
 from dataconnect.services.signals import Signals
@@ -68,20 +70,20 @@ def record_group_run_end(tx: Tx, run_id: int, now: datetime) -> None:
         )
 
 
-def record_skipped(tx: Tx, occurrence: Any, now: datetime) -> None:
+def record_skipped(tx: Tx, occurrence: Occurrence, now: datetime) -> None:
     """A scheduled occurrence skipped because the group still ran (``success_or_failure``)."""
-    group = tx.group(occurrence["account_id"], occurrence["owner_id"])
+    group = tx.group(occurrence.account_id, occurrence.owner_id)
     if group is None or not group.notification.emails:
         return
     if group.notification.when is NotifyWhen.SUCCESS_OR_FAILURE:
         tx.add_outbox(
             group.account_id,
             "occurrence_skipped",
-            f"occurrence_skipped:{occurrence['id']}",
+            f"occurrence_skipped:{occurrence.id}",
             {
                 "group_id": group.id,
                 "group_name": group.name,
-                "fire_at": occurrence["fire_at"].isoformat(),
+                "fire_at": occurrence.fire_at.isoformat(),
                 "to": list(group.notification.emails),
             },
             now,
@@ -90,74 +92,74 @@ def record_skipped(tx: Tx, occurrence: Any, now: datetime) -> None:
 
 class MailService:
     def __init__(self, deps: Deps, settings: MailSettings, signals: Signals) -> None:
-        self._d = deps
-        self._s = settings
+        self._deps = deps
+        self._settings = settings
         self._signals = signals
 
     def send_due(self, mailer: str, limit: int = 20) -> int:
         """Send what is due; returns how many emails were settled (sent, kept, given up)."""
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             claimed = tx.claim_outbox(mailer, now, now + CLAIM, limit)
         settled = 0
-        for row in claimed:
-            settled += self._send(mailer, row)
+        for email in claimed:
+            settled += self._send(mailer, email)
         return settled
 
-    def _send(self, mailer: str, row: Any) -> int:
-        now = self._d.clock.now()
-        with self._d.store.read() as tx:
-            letter = self._letter(tx, row)
+    def _send(self, mailer: str, email: OutboxEntry) -> int:
+        now = self._deps.clock.now()
+        with self._deps.store.read() as tx:
+            letter = self._letter(tx, email)
         if letter is None or not letter.to:
-            with self._d.store.write() as tx:
-                tx.settle_outbox(row["id"], mailer, status="failed", last_error="nothing to send")
+            with self._deps.store.write() as tx:
+                tx.settle_outbox(email.id, mailer, status="failed", last_error="nothing to send")
             return 1
-        message = to_message(letter, self._s.sender, row["dedupe_key"], now)
-        if self._s.transport is None:
+        message = to_message(letter, self._settings.sender, email.dedupe_key, now)
+        if self._settings.transport is None:
             log.warning("no SMTP server configured; email not sent:\n%s", message)
-            with self._d.store.write() as tx:
-                tx.settle_outbox(row["id"], mailer, status="not_sent", last_error="no SMTP server")
+            with self._deps.store.write() as tx:
+                tx.settle_outbox(email.id, mailer, status="not_sent", last_error="no SMTP server")
             return 1
         try:
-            self._s.transport().send(message)
+            self._settings.transport().send(message)
         except Exception as exc:  # refused, unreachable, timed out: try again later
-            attempts = row["attempts"] + 1
+            attempts = email.attempts + 1
             error = f"{type(exc).__name__}: {exc}"[:500]
-            with self._d.store.write() as tx:
-                if given_up(row["created_at"], now):
+            with self._deps.store.write() as tx:
+                if given_up(email.created_at, now):
                     tx.settle_outbox(
-                        row["id"], mailer, status="failed", attempts=attempts, last_error=error
+                        email.id, mailer, status="failed", attempts=attempts, last_error=error
                     )
                     return 1
                 tx.settle_outbox(
-                    row["id"],
+                    email.id,
                     mailer,
                     attempts=attempts,
                     next_attempt_at=next_attempt(attempts, now),
                     last_error=error,
                 )
-            log.warning("email %s not sent (attempt %s): %s", row["id"], attempts, error)
+            log.warning("email %s not sent (attempt %s): %s", email.id, attempts, error)
             return 0
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             tx.settle_outbox(
-                row["id"],
+                email.id,
                 mailer,
                 status="sent",
-                sent_at=self._d.clock.now(),
-                attempts=row["attempts"] + 1,
+                sent_at=self._deps.clock.now(),
+                attempts=email.attempts + 1,
                 last_error=None,
             )
         return 1
 
-    def _letter(self, tx: Tx, row: Any) -> Letter | None:
-        payload = row["payload"]
+    def _letter(self, tx: Tx, email: OutboxEntry) -> Letter | None:
+        payload = email.payload
         to = tuple(payload.get("to") or payload.get("recipients") or ())
-        kind = row["kind"]
+        kind = email.kind
         if kind == "group_run":
             report = self._report(tx, payload["group_run_id"])
             return None if report is None else run_letter(report, to)
         if kind == "occurrence_skipped":
-            account = tx.account(row["account_id"])
+            account = tx.account(email.account_id)
             report = RunReport(
                 account=account.name if account else "-",
                 group_name=payload["group_name"],
@@ -218,19 +220,19 @@ class MailService:
             ended_at=run.ended_at,
             steps=tuple(lines),
             error=run.error_message,
-            link=f"{self._s.base_url.rstrip('/')}/group-runs/{run.id}",
+            link=f"{self._settings.base_url.rstrip('/')}/group-runs/{run.id}",
         )
 
     def send_test(self, to: str) -> None:
         """Send a test email now (not through the outbox); raises if it cannot be sent."""
-        if self._s.transport is None:
+        if self._settings.transport is None:
             raise Conflict(
                 "no SMTP server configured (set DATACONNECT_SMTP_HOST)", code="SMTP_NOT_CONFIGURED"
             )
         letter = notice_letter(
             "test email", "DataConnect can send email with these settings.", (to,)
         )
-        now = self._d.clock.now()
-        self._s.transport().send(
-            to_message(letter, self._s.sender, f"test.{int(now.timestamp())}", now)
+        now = self._deps.clock.now()
+        self._settings.transport().send(
+            to_message(letter, self._settings.sender, f"test.{int(now.timestamp())}", now)
         )

@@ -10,12 +10,12 @@ from datetime import datetime
 
 from dataconnect.domain import jobs as job_rules
 from dataconnect.domain.accounts import Caller
-from dataconnect.domain.paging import check_limit, decode_cursor, encode_cursor
-from dataconnect.domain.runs import JobRun, JobRunState, Trigger
+from dataconnect.domain.paging import Keyset
+from dataconnect.domain.runs import JobRun, JobRunState, RunKind, RunRef, Trigger
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
 from dataconnect.services.signals import NEW_WORK, STOP
-from dataconnect.services.views import iso
+from dataconnect.services.views import event_view
 from dataconnect.services.work import WorkService
 
 HISTORY_MAX = 1000  # runs in one answer of the Connect run history
@@ -23,14 +23,14 @@ HISTORY_MAX = 1000  # runs in one answer of the Connect run history
 
 class RunService:
     def __init__(self, deps: Deps, work: WorkService) -> None:
-        self._d = deps
+        self._deps = deps
         self._work = work
 
     def start_job(self, caller: Caller, job_id: int, trigger: Trigger = Trigger.MANUAL) -> JobRun:
         """Queue a run of the job now; refused while it or its group runs."""
         require_writer(caller)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             job = tx.job(caller.account_id, job_id)
             if job is None:
                 raise NotFound(f"no job with id {job_id}", code="JOB_NOT_FOUND")
@@ -47,9 +47,9 @@ class RunService:
                 now=now,
             )
             run = tx.job_run(caller.account_id, run_id)
-            tx.notify(NEW_WORK, "job", run_id)
+            tx.notify(NEW_WORK, RunRef(RunKind.JOB, run_id))
         assert run is not None
-        self._d.signals.publish(NEW_WORK, "job", run_id)
+        self._deps.signals.publish(NEW_WORK, RunRef(RunKind.JOB, run_id))
         return run
 
     def execute(
@@ -66,10 +66,10 @@ class RunService:
         another worker already took is only waited for (by the caller), never run twice.
         """
         worker = f"{actor}:{uuid.uuid4().hex[:12]}"
-        claimed = self._work.claim(worker, only=("job", run_id))
+        claimed = self._work.claim(worker, only=RunRef(RunKind.JOB, run_id))
         if claimed is not None:
             self._work.execute(claimed, worker, stop, lambda _, rows: progress(rows))
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             run = tx.job_run(account_id, run_id)
         if run is None:
             raise NotFound(f"no job run {run_id}", code="JOB_RUN_NOT_FOUND")
@@ -78,8 +78,8 @@ class RunService:
     def stop(self, caller: Caller, run_id: int) -> JobRun:
         """Stop a job run: a queued one ends at once, a running one within a second."""
         require_writer(caller)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             run = tx.job_run(caller.account_id, run_id)
             if run is None:
                 raise NotFound(f"no job run {run_id}", code="JOB_RUN_NOT_FOUND")
@@ -107,13 +107,13 @@ class RunService:
                     code="RUN_ALREADY_ENDED",
                 )
             run = tx.job_run(caller.account_id, run_id)
-            tx.notify(STOP, "job", run_id)
+            tx.notify(STOP, RunRef(RunKind.JOB, run_id))
         assert run is not None
-        self._d.signals.publish(STOP, "job", run_id)
+        self._deps.signals.publish(STOP, RunRef(RunKind.JOB, run_id))
         return run
 
     def get(self, caller: Caller, run_id: int) -> JobRun:
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             run = tx.job_run(caller.account_id, run_id)
         if run is None:
             raise NotFound(f"no job run {run_id}", code="JOB_RUN_NOT_FOUND")
@@ -121,9 +121,9 @@ class RunService:
 
     def history(self, caller: Caller, run_id: int) -> builtins.list[dict[str, object]]:
         self.get(caller, run_id)
-        with self._d.store.read() as tx:
-            events = tx.run_events("job", run_id)
-        return [{**e, "at": iso(e["at"])} for e in events]
+        with self._deps.store.read() as tx:
+            events = tx.run_events(RunRef(RunKind.JOB, run_id))
+        return [event_view(e) for e in events]
 
     def list(
         self,
@@ -142,15 +142,10 @@ class RunService:
                     "queued, running, succeeded, failed or aborted",
                 )
             )
-        size = check_limit(limit)
-        before = decode_cursor(cursor)
-        with self._d.store.read() as tx:
-            found = tx.job_runs(
-                caller.account_id, job_id=job_id, state=state, before_id=before, limit=size + 1
-            )
-        more = len(found) > size
-        found = found[:size]
-        return found, encode_cursor(found[-1].id) if more else None
+        page = Keyset.of(limit, cursor)
+        with self._deps.store.read() as tx:
+            found = tx.job_runs(caller.account_id, job_id=job_id, state=state, page=page)
+        return page.cut(found, key=lambda run: run.id)
 
     # --- the Connect trigger API (compatibility endpoints) --------------------------------------
 
@@ -165,7 +160,7 @@ class RunService:
         A job has at most one queued or running run, and no run can be added while it has
         one, so a job is running exactly when its newest run is queued or running.
         """
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             return tx.last_job_runs(caller.account_id, builtins.list(job_ids))
 
     def job_history(
@@ -179,7 +174,7 @@ class RunService:
     ) -> builtins.list[JobRun]:
         """The runs of a job that started (or, still queued, were requested) in
         ``[since, until)``, newest first, at most ``limit``; the job must exist."""
-        with self._d.store.read() as tx:
+        with self._deps.store.read() as tx:
             if tx.job(caller.account_id, job_id) is None:
                 raise NotFound(f"no job with id {job_id}", code="JOB_NOT_FOUND")
             return tx.job_runs_between(

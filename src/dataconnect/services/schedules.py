@@ -16,8 +16,14 @@ from typing import Any
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.jobs import Job, JobState, RunMode
-from dataconnect.domain.planning import MAX_PLANNED, OccurrenceState, due_outcome, plan
-from dataconnect.domain.runs import Trigger
+from dataconnect.domain.planning import (
+    MAX_PLANNED,
+    Occurrence,
+    OccurrenceState,
+    due_outcome,
+    plan,
+)
+from dataconnect.domain.runs import RunKind, RunRef, Trigger
 from dataconnect.domain.schedules import Schedule
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps
@@ -54,13 +60,13 @@ def _schedule_of(owner: Group | Job) -> Schedule | None:
     return None
 
 
-def kind_of(owner: Group | Job) -> str:
-    return "group" if isinstance(owner, Group) else "job"
+def kind_of(owner: Group | Job) -> RunKind:
+    return RunKind.GROUP if isinstance(owner, Group) else RunKind.JOB
 
 
 class ScheduleService:
     def __init__(self, deps: Deps, rng: random.Random | None = None) -> None:
-        self._d = deps
+        self._deps = deps
         self._rng = rng or random.SystemRandom()
 
     # --- planning (called inside the transactions that change groups and jobs) -------------
@@ -79,8 +85,8 @@ class ScheduleService:
                 plan(schedule, schedule.zone(zone), now, self._rng),
             )
 
-    def forget(self, tx: Tx, kind: str, owner_id: int, expired: bool = False) -> None:
-        tx.drop_planned(kind, owner_id, OccurrenceState.EXPIRED.value if expired else None)
+    def forget(self, tx: Tx, kind: RunKind, owner_id: int, expired: bool = False) -> None:
+        tx.drop_planned(kind, owner_id, OccurrenceState.EXPIRED if expired else None)
 
     # --- firing ---------------------------------------------------------------------------
 
@@ -88,61 +94,67 @@ class ScheduleService:
         """Decide every occurrence due now; each in its own transaction with its run."""
         result = Pass()
         while True:
-            now = self._d.clock.now()
-            with self._d.store.write() as tx:
+            now = self._deps.clock.now()
+            with self._deps.store.write() as tx:
                 due = tx.due_occurrences(now, limit)
-                started: list[tuple[str, int]] = []
-                for row in due:
-                    state, run = self._decide(tx, row, now)
+                started: list[RunRef] = []
+                for occurrence in due:
+                    state, run = self._decide(tx, occurrence, now)
                     if state is not None:
                         setattr(result, state.value, getattr(result, state.value) + 1)
                     if run is not None:
                         started.append(run)
-            for kind, run_id in started:
-                self._d.signals.publish(NEW_WORK, kind, run_id)
+            for run in started:
+                self._deps.signals.publish(NEW_WORK, run)
             if not due:  # deciding plans the next ones, which may be due too (after downtime)
                 return result
 
     def _decide(
-        self, tx: Tx, row: Any, now: datetime
-    ) -> tuple[OccurrenceState | None, tuple[str, int] | None]:
+        self, tx: Tx, occurrence: Occurrence, now: datetime
+    ) -> tuple[OccurrenceState | None, RunRef | None]:
         """Fire (start the run), skip or miss one due occurrence, and plan the next."""
-        kind, owner_id, account_id = row["owner_kind"], row["owner_id"], row["account_id"]
+        kind, owner_id, account_id = (
+            occurrence.owner_kind,
+            occurrence.owner_id,
+            occurrence.account_id,
+        )
         owner: Group | Job | None = (
-            tx.group(account_id, owner_id) if kind == "group" else tx.job(account_id, owner_id)
+            tx.group(account_id, owner_id)
+            if kind is RunKind.GROUP
+            else tx.job(account_id, owner_id)
         )
         account = tx.account(account_id)
         schedule = _schedule_of(owner) if owner is not None else None
         if owner is None or account is None or schedule is None:
             # Deleted, deactivated or unscheduled since it was planned.
-            if tx.decide_occurrence(row["id"], OccurrenceState.EXPIRED, now):
+            if tx.decide_occurrence(occurrence.id, OccurrenceState.EXPIRED, now):
                 return OccurrenceState.EXPIRED, None
             return None, None
         running = (
-            tx.group_running(owner_id) if kind == "group" else bool(tx.running_job_ids([owner_id]))
+            tx.group_running(owner_id)
+            if kind is RunKind.GROUP
+            else bool(tx.running_job_ids([owner_id]))
         )
-        state = due_outcome(row["fire_at"], now, running)
-        run: tuple[str, int] | None = None
-        decision = tx.conn.begin_nested()
-        if state is OccurrenceState.FIRED:
-            try:
-                with tx.conn.begin_nested():
-                    run = (kind, self._start(tx, owner, now, row["id"]))
-            except Conflict:
-                state = OccurrenceState.SKIPPED  # a member job runs on its own
-        values = {f"{kind}_run_id": run[1]} if run else {}
-        if not tx.decide_occurrence(row["id"], state, now, **values):
-            decision.rollback()  # decided by another scheduler meanwhile: its run stands
-            return None, None
-        decision.commit()
-        if state is OccurrenceState.SKIPPED and kind == "group":
-            record_skipped(tx, row, now)
+        state = due_outcome(occurrence.fire_at, now, running)
+        run: RunRef | None = None
+        with tx.savepoint() as decision:
+            if state is OccurrenceState.FIRED:
+                try:
+                    with tx.savepoint():
+                        run = RunRef(kind, self._start(tx, owner, now, occurrence.id))
+                except Conflict:
+                    state = OccurrenceState.SKIPPED  # a member job runs on its own
+            if not tx.decide_occurrence(occurrence.id, state, now, run):
+                decision.rollback()  # decided by another scheduler meanwhile: its run stands
+                return None, None
+        if state is OccurrenceState.SKIPPED and kind is RunKind.GROUP:
+            record_skipped(tx, occurrence, now)
         # The next one, drawn now; a replan or an earlier plan may already hold it.
         tx.plan_occurrences(
             account_id,
             kind,
             owner_id,
-            plan(schedule, schedule.zone(account.timezone), row["nominal_at"], self._rng),
+            plan(schedule, schedule.zone(account.timezone), occurrence.nominal_at, self._rng),
         )
         return state, run
 
@@ -171,73 +183,74 @@ class ScheduleService:
     ) -> list[dict[str, Any]]:
         """Past occurrences with their outcome and planned ones up to ``end``; future ones in
         the range are planned (their minutes drawn and kept) as they are shown."""
-        now = self._d.clock.now()
+        now = self._deps.clock.now()
         start = start or now - timedelta(days=7)
         end = end or now + timedelta(days=30)
         if end < start or end - start > MAX_RANGE:
             raise ValidationFailed(
                 Problem("to", "OCCURRENCE_RANGE_INVALID", "from ≤ to, at most 366 days apart")
             )
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             group = tx.group(caller.account_id, group_id)
             account = tx.account(caller.account_id)
             if group is None or account is None:
                 raise NotFound(f"no group with id {group_id}", code="GROUP_NOT_FOUND")
             self._plan_until(tx, group, account.timezone, end)
-            rows = tx.occurrences(caller.account_id, "group", group_id, start, end, MAX_PLANNED)
-        return [_occurrence_view(r) for r in rows]
+            found = tx.occurrences(
+                caller.account_id, RunKind.GROUP, group_id, start, end, MAX_PLANNED
+            )
+        return [_occurrence_view(o) for o in found]
 
     def next_runs(self, caller: Caller, group_id: int, count: int) -> list[dict[str, Any]]:
         """The next ``count`` planned occurrences (planned now if need be)."""
         if not 1 <= count <= 100:
             raise ValidationFailed(Problem("count", "COUNT_INVALID", "count is 1 to 100"))
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             group = tx.group(caller.account_id, group_id)
             account = tx.account(caller.account_id)
             if group is None or account is None:
                 raise NotFound(f"no group with id {group_id}", code="GROUP_NOT_FOUND")
             schedule = _schedule_of(group)
             if schedule is not None:
-                last = tx.last_nominal("group", group.id) or now
-                have = [
-                    r
-                    for r in tx.occurrences(caller.account_id, "group", group.id, now, None, 100)
-                    if r["state"] == OccurrenceState.PLANNED.value
-                ]
+                last = tx.last_nominal(RunKind.GROUP, group.id) or now
+                have = self._planned(tx, caller, group.id, now, 100)
                 if len(have) < count:
                     zone = schedule.zone(account.timezone)
                     more = plan(schedule, zone, max(last, now), self._rng, count=count - len(have))
-                    tx.plan_occurrences(group.account_id, "group", group.id, more)
-            rows = [
-                r
-                for r in tx.occurrences(caller.account_id, "group", group_id, now, None, 200)
-                if r["state"] == OccurrenceState.PLANNED.value
-            ]
-        return [_occurrence_view(r) for r in rows[:count]]
+                    tx.plan_occurrences(group.account_id, RunKind.GROUP, group.id, more)
+            found = self._planned(tx, caller, group_id, now, 200)
+        return [_occurrence_view(o) for o in found[:count]]
+
+    @staticmethod
+    def _planned(
+        tx: Tx, caller: Caller, group_id: int, now: datetime, limit: int
+    ) -> list[Occurrence]:
+        found = tx.occurrences(caller.account_id, RunKind.GROUP, group_id, now, None, limit)
+        return [o for o in found if o.state is OccurrenceState.PLANNED]
 
     def _plan_until(self, tx: Tx, group: Group, zone: str, end: datetime) -> None:
         schedule = _schedule_of(group)
         if schedule is None:
             return
-        after = tx.last_nominal("group", group.id) or self._d.clock.now()
+        after = tx.last_nominal(RunKind.GROUP, group.id) or self._deps.clock.now()
         if after >= end:
             return
         more = plan(schedule, schedule.zone(zone), after, self._rng, count=MAX_PLANNED, until=end)
-        tx.plan_occurrences(group.account_id, "group", group.id, more)
+        tx.plan_occurrences(group.account_id, RunKind.GROUP, group.id, more)
 
-    def next_fire_times(self, kind: str, owner_ids: list[int]) -> dict[int, datetime]:
-        with self._d.store.read() as tx:
+    def next_fire_times(self, kind: RunKind, owner_ids: list[int]) -> dict[int, datetime]:
+        with self._deps.store.read() as tx:
             return tx.next_fire_times(kind, owner_ids)
 
 
-def _occurrence_view(row: Any) -> dict[str, Any]:
+def _occurrence_view(occurrence: Occurrence) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "nominal_at": iso(row["nominal_at"]),
-        "fire_at": iso(row["fire_at"]),
-        "state": row["state"],
-        "group_run_id": row["group_run_id"],
-        "job_run_id": row["job_run_id"],
-        "decided_at": iso(row["decided_at"]),
+        "id": occurrence.id,
+        "nominal_at": iso(occurrence.nominal_at),
+        "fire_at": iso(occurrence.fire_at),
+        "state": occurrence.state.value,
+        "group_run_id": occurrence.group_run_id,
+        "job_run_id": occurrence.job_run_id,
+        "decided_at": iso(occurrence.decided_at),
     }

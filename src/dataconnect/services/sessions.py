@@ -35,7 +35,7 @@ class WebSession:
 
 class SessionService:
     def __init__(self, deps: Deps, accounts: AccountService) -> None:
-        self._d = deps
+        self._deps = deps
         self._accounts = accounts
 
     def sign_in(self, account_name: str, email: str, password: str) -> WebSession:
@@ -46,8 +46,8 @@ class SessionService:
         caller = self._accounts.login(account_name, email, password)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
-        now = self._d.clock.now()
-        with self._d.store.write() as tx:
+        now = self._deps.clock.now()
+        with self._deps.store.write() as tx:
             tx.delete_expired_sessions(now)
             assert caller.user_id is not None
             tx.create_session(
@@ -60,7 +60,7 @@ class SessionService:
         found = self._find(token)
         if found.flash is not None:
             # A write only when there is a note to take: page views stay reads.
-            with self._d.store.write() as tx:
+            with self._deps.store.write() as tx:
                 tx.set_flash(_hash(found.token), None)
         return found
 
@@ -71,8 +71,8 @@ class SessionService:
     def _find(self, token: str | None) -> WebSession:
         if not token or len(token) > TOKEN_MAX:
             raise Unauthenticated("sign in first", code="SESSION_MISSING")
-        with self._d.store.read() as tx:
-            found = tx.session(_hash(token), self._d.clock.now())
+        with self._deps.store.read() as tx:
+            found = tx.session(_hash(token), self._deps.clock.now())
         if found is None:
             raise Unauthenticated("your session ended; sign in again", code="SESSION_EXPIRED")
         user, csrf, flash = found
@@ -84,10 +84,10 @@ class SessionService:
         )
 
     def flash(self, token: str, message: str) -> None:
-        with self._d.store.write() as tx:
+        with self._deps.store.write() as tx:
             tx.set_flash(_hash(token), message[:500])
 
     def sign_out(self, token: str | None) -> None:
         if token and len(token) <= TOKEN_MAX:
-            with self._d.store.write() as tx:
+            with self._deps.store.write() as tx:
                 tx.delete_session(_hash(token))

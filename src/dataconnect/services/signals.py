@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-Listener = Callable[[str, str | None, int | None], None]  # (event, run kind, run id)
+from dataconnect.domain.runs import RunRef
+
+Listener = Callable[[str, RunRef | None], None]  # (event, the run it is about)
 
 NEW_WORK = "new_work"
 STOP = "stop"
@@ -31,8 +33,8 @@ class Signals:
 
         return unsubscribe
 
-    def publish(self, event: str, kind: str | None = None, run_id: int | None = None) -> None:
+    def publish(self, event: str, run: RunRef | None = None) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
-            listener(event, kind, run_id)
+            listener(event, run)

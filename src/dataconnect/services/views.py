@@ -8,7 +8,7 @@ from typing import Any
 from dataconnect.domain.accounts import Account, User
 from dataconnect.domain.groups import Group
 from dataconnect.domain.jobs import Job
-from dataconnect.domain.runs import GroupRun, JobRun
+from dataconnect.domain.runs import GroupRun, JobRun, RunEvent, RunSummary
 from dataconnect.domain.tables import TableDef
 
 
@@ -70,10 +70,30 @@ def job_view(job: Job) -> dict[str, Any]:
     }
 
 
+def event_view(event: RunEvent) -> dict[str, Any]:
+    """One entry of a run's history."""
+    return {
+        "from": event.from_state,
+        "to": event.to_state,
+        "at": iso(event.at),
+        "by": event.actor,
+        "note": event.note,
+    }
+
+
+def summary_view(run: RunSummary) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "state": run.state.value,
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+    }
+
+
 def group_view(
     group: Group,
     jobs: dict[int, Job] | None = None,
-    last_run: dict[str, Any] | None = None,
+    last_run: RunSummary | None = None,
     next_run_at: datetime | None = None,
 ) -> dict[str, Any]:
     jobs = jobs or {}
@@ -91,9 +111,7 @@ def group_view(
         "schedule": group.schedule.to_dict() if group.schedule else None,
         "schedule_type": group.schedule.kind.value if group.schedule else "on_demand",
         "next_run_at": iso(next_run_at),  # the drawn minute of the next planned occurrence
-        "last_run": None
-        if last_run is None
-        else {k: iso(v) if isinstance(v, datetime) else v for k, v in last_run.items()},
+        "last_run": None if last_run is None else summary_view(last_run),
         "expires_at": iso(group.expires_at),
         "created_at": iso(group.created_at),
         "updated_at": iso(group.updated_at),

@@ -28,7 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeEngine
 
+from dataconnect.domain.paging import Keyset
 from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
+from dataconnect.store.paging import keyset
 from dataconnect.store.types import Id, UTCDateTime
 
 ROW_ID = "_ROW_ID"  # internal key of supplemental tables; no user field can take this name
@@ -177,20 +179,15 @@ class DataTables:
             return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
 
     def rows(
-        self, account_id: int, table: TableDef, *, after: int | None, limit: int
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        """Rows in key order after the key ``after``; returns the rows and the next cursor key."""
+        self, account_id: int, table: TableDef, page: Keyset
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of rows in key order, and the next page's cursor."""
         t = sql_table(account_id, table, self._schema)
         key = t.c[ROW_ID] if table.kind is TableKind.SUPPLEMENTAL else t.c["RIID_"]
-        query = select(t).order_by(key).limit(limit + 1)
-        if after is not None:
-            query = query.where(key > after)
         with self._engine.connect() as conn:
-            found = [dict(r._mapping) for r in conn.execute(query)]
-        more = len(found) > limit
-        found = found[:limit]
-        next_key = int(found[-1][key.name]) if more and found else None
-        return [_public(r) for r in found], next_key
+            found = [dict(r._mapping) for r in conn.execute(keyset(select(t), key, page))]
+        rows, cursor = page.cut(found, key=lambda row: int(row[key.name]))
+        return [_public(r) for r in rows], cursor
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

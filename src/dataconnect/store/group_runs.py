@@ -1,8 +1,8 @@
-"""Queries of group runs, their steps, and the leases workers hold (a mixin of ``Tx``).
+"""Queries of group runs and their steps (a mixin of ``Tx``).
 
 Every change a worker makes is guarded twice: by the state it expects (``WHERE state = …``) and,
-where it holds one, by its lease (``WHERE lease_owner = …``). A worker that lost its lease to
-another can change nothing of that run any more.
+where it holds one, by its lease (``WHERE lease_owner = …``, see ``leases``). A worker that lost
+its lease to another can change nothing of that run any more.
 """
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 
+from dataconnect.domain.paging import Keyset
 from dataconnect.domain.runs import (
     ACTIVE_GROUP_RUN_STATES,
     GroupRun,
     GroupRunState,
     JobRunState,
+    RunKind,
+    RunRef,
     Step,
     StepState,
     Trigger,
@@ -27,11 +29,10 @@ from dataconnect.domain.runs import (
 )
 from dataconnect.errors import Conflict
 from dataconnect.store import schema as s
+from dataconnect.store.paging import keyset
 from dataconnect.store.runs import RunQueries
-from dataconnect.store.wakeups import notify
 
 _ACTIVE_GROUP = [x.value for x in ACTIVE_GROUP_RUN_STATES]
-_HELD_GROUP = [GroupRunState.RUNNING.value, GroupRunState.STOPPING.value]
 
 
 def group_run(row: RowMapping, steps: Sequence[Step]) -> GroupRun:
@@ -81,10 +82,6 @@ _MOVE_GROUP_RUN = update(s.group_runs).where(
     s.group_runs.c.id == bindparam("b_id"), s.group_runs.c.state == bindparam("b_state")
 )
 _MOVE_OWN_GROUP_RUN = _MOVE_GROUP_RUN.where(s.group_runs.c.lease_owner == bindparam("b_owner"))
-_TAKE_LEASE = {
-    table.name: update(table).where(table.c.id == bindparam("b_id"))
-    for table in (s.group_runs, s.job_runs)
-}
 
 
 class GroupRunQueries(RunQueries):
@@ -104,31 +101,21 @@ class GroupRunQueries(RunQueries):
     ) -> int:
         """A queued run with one pending step per job; the partial unique index refuses a
         second run in progress of the group."""
-        try:
-            with self.conn.begin_nested():
-                result = self.conn.execute(
-                    insert(s.group_runs).values(
-                        account_id=account_id,
-                        group_id=group_id,
-                        group_name=group_name,
-                        state=GroupRunState.QUEUED.value,
-                        trigger=trigger.value,
-                        requested_by=requested_by,
-                        occurrence_id=occurrence_id,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError as exc:
-            text = str(exc.orig).lower()
-            if "unique" in text or "duplicate key" in text:
-                raise Conflict(
-                    f"group {group_name} already has a run in progress",
-                    code="GROUP_ALREADY_RUNNING",
-                ) from None
-            raise
-        key = result.inserted_primary_key
-        assert key is not None
-        run_id = int(key[0])
+        run_id = self._insert(
+            insert(s.group_runs).values(
+                account_id=account_id,
+                group_id=group_id,
+                group_name=group_name,
+                state=GroupRunState.QUEUED.value,
+                trigger=trigger.value,
+                requested_by=requested_by,
+                occurrence_id=occurrence_id,
+                created_at=now,
+            ),
+            Conflict(
+                f"group {group_name} already has a run in progress", code="GROUP_ALREADY_RUNNING"
+            ),
+        )
         self.conn.execute(
             insert(s.group_run_steps),
             [
@@ -142,7 +129,9 @@ class GroupRunQueries(RunQueries):
                 for position, (job_id, job_name) in enumerate(jobs, start=1)
             ],
         )
-        self.record_event("group", run_id, None, GroupRunState.QUEUED.value, now, requested_by)
+        self.record_event(
+            RunRef(RunKind.GROUP, run_id), None, GroupRunState.QUEUED.value, now, requested_by
+        )
         return run_id
 
     def group_run(self, account_id: int | None, run_id: int) -> GroupRun | None:
@@ -170,24 +159,16 @@ class GroupRunQueries(RunQueries):
         return group_run(row, self._steps([row["id"]])[row["id"]]) if row else None
 
     def group_runs(
-        self,
-        account_id: int,
-        *,
-        group_id: int | None,
-        state: str | None,
-        before_id: int | None,
-        limit: int,
+        self, account_id: int, *, group_id: int | None, state: str | None, page: Keyset
     ) -> list[GroupRun]:
+        """One page of the account's group runs, newest first."""
         query = select(s.group_runs).where(s.group_runs.c.account_id == account_id)
         if group_id is not None:
             query = query.where(s.group_runs.c.group_id == group_id)
         if state is not None:
             query = query.where(s.group_runs.c.state == state)
-        if before_id is not None:
-            query = query.where(s.group_runs.c.id < before_id)
-        rows = list(
-            self.conn.execute(query.order_by(s.group_runs.c.id.desc()).limit(limit)).mappings()
-        )
+        query = keyset(query, s.group_runs.c.id, page, newest_first=True)
+        rows = list(self.conn.execute(query).mappings())
         steps = self._steps([r["id"] for r in rows])
         return [group_run(r, steps[r["id"]]) for r in rows]
 
@@ -229,9 +210,8 @@ class GroupRunQueries(RunQueries):
     ) -> bool:
         """Guarded transition (and, for a worker, guarded by its lease)."""
         return self._move(
-            "group",
+            RunRef(RunKind.GROUP, run_id),
             (_MOVE_GROUP_RUN, _MOVE_OWN_GROUP_RUN),
-            run_id,
             expected.value,
             new.value,
             now,
@@ -271,120 +251,4 @@ class GroupRunQueries(RunQueries):
                 s.group_run_steps.c.state == StepState.PENDING.value,
             )
             .values(state=StepState.NOT_RUN.value)
-        )
-
-    # --- leases ---------------------------------------------------------------------------
-
-    def claim(self, table: Table, worker: str, now: datetime, until: datetime, **where: Any) -> Any:
-        """Take one queued run, or one whose worker's lease ran out; ``None`` if there is none.
-
-        PostgreSQL skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``); SQLite
-        holds its write lock from the transaction's first statement.
-        """
-        active = [JobRunState.RUNNING.value] if table is s.job_runs else _HELD_GROUP
-        query = (
-            select(table.c.id, table.c.account_id, table.c.state, table.c.lease_owner)
-            .where(
-                or_(
-                    table.c.state == "queued",
-                    table.c.state.in_(active) & (table.c.lease_expires_at < now),
-                ),
-                *(table.c[k] == v for k, v in where.items()),
-            )
-            .order_by(table.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if table is s.job_runs:
-            query = query.where(table.c.group_run_id.is_(None))
-        row = self.conn.execute(query).mappings().first()
-        if row is None:
-            return None
-        self.conn.execute(
-            update(table)
-            .where(table.c.id == row["id"])
-            .values(lease_owner=worker, lease_expires_at=until)
-        )
-        return row
-
-    def renew_leases(self, worker: str, until: datetime) -> tuple[set[int], set[int]]:
-        """Extend this worker's leases; returns the group runs and job runs it still holds.
-
-        Job runs first, then group runs: the order in which a step's transactions change them,
-        so a renewal never waits in a cycle with a step (PostgreSQL would take a second to
-        find such a deadlock and abort one of the two)."""
-        held: list[set[int]] = []
-        for table in (s.job_runs, s.group_runs):
-            self.conn.execute(
-                update(table)
-                .where(table.c.lease_owner == worker, table.c.state.in_(_HELD_GROUP))
-                .values(lease_expires_at=until)
-            )
-            rows = self.conn.execute(
-                select(table.c.id).where(
-                    table.c.lease_owner == worker, table.c.state.in_(_HELD_GROUP)
-                )
-            )
-            held.append({r[0] for r in rows})
-        return held[1], held[0]
-
-    def stops_for(self, worker: str) -> tuple[set[int], set[int]]:
-        """Runs this worker holds whose stop was asked for."""
-        groups = self.conn.execute(
-            select(s.group_runs.c.id).where(
-                s.group_runs.c.lease_owner == worker,
-                s.group_runs.c.state == GroupRunState.STOPPING.value,
-            )
-        )
-        jobs = self.conn.execute(
-            select(s.job_runs.c.id).where(
-                s.job_runs.c.lease_owner == worker,
-                s.job_runs.c.state == JobRunState.RUNNING.value,
-                s.job_runs.c.stop_requested_at.is_not(None),
-            )
-        )
-        return {r[0] for r in groups}, {r[0] for r in jobs}
-
-    def take_lease(self, table: Table, run_id: int, worker: str, until: datetime) -> None:
-        self.conn.execute(
-            _TAKE_LEASE[table.name],
-            {"lease_owner": worker, "lease_expires_at": until, "b_id": run_id},
-        )
-
-    def release_lease(self, table: Table, run_id: int, worker: str, now: datetime) -> None:
-        """Hand a run back: any worker may take it over at once."""
-        self.conn.execute(
-            update(table)
-            .where(table.c.id == run_id, table.c.lease_owner == worker)
-            .values(lease_expires_at=now)
-        )
-
-    def bump_attempt(self, job_run_id: int) -> None:
-        self.conn.execute(
-            update(s.job_runs)
-            .where(s.job_runs.c.id == job_run_id)
-            .values(attempt=s.job_runs.c.attempt + 1)
-        )
-
-    def request_job_stop(self, job_run_id: int, now: datetime, actor: str) -> bool:
-        result = self.conn.execute(
-            update(s.job_runs)
-            .where(
-                s.job_runs.c.id == job_run_id,
-                s.job_runs.c.state == JobRunState.RUNNING.value,
-                s.job_runs.c.stop_requested_at.is_(None),
-            )
-            .values(stop_requested_at=now, stopped_by=actor)
-        )
-        return result.rowcount == 1
-
-    def notify(self, event: str, kind: str, run_id: int) -> None:
-        """Wake the workers of other processes when this transaction commits."""
-        notify(self.conn, event, kind, run_id)
-
-    def set_progress(self, job_run_id: int, worker: str, processed: int) -> None:
-        self.conn.execute(
-            update(s.job_runs)
-            .where(s.job_runs.c.id == job_run_id, s.job_runs.c.lease_owner == worker)
-            .values(records_processed=processed)
         )

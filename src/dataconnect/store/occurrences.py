@@ -8,31 +8,52 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
-from dataconnect.domain.planning import OccurrenceState, Planned
+from dataconnect.domain.planning import Occurrence, OccurrenceState, Planned
+from dataconnect.domain.runs import RunKind, RunRef
 from dataconnect.store import schema as s
 
 _occ = s.occurrences
 PLANNED = OccurrenceState.PLANNED.value
+_RUN_COLUMN = {RunKind.GROUP: "group_run_id", RunKind.JOB: "job_run_id"}
+
+
+def _of(kind: RunKind, owner_id: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The occurrences of one group's or job's schedule."""
+    return _occ.c.owner_kind == kind.value, _occ.c.owner_id == owner_id
+
+
+def _occurrence(row: RowMapping) -> Occurrence:
+    return Occurrence(
+        id=row["id"],
+        account_id=row["account_id"],
+        owner_kind=RunKind(row["owner_kind"]),
+        owner_id=row["owner_id"],
+        nominal_at=row["nominal_at"],
+        fire_at=row["fire_at"],
+        state=OccurrenceState(row["state"]),
+        group_run_id=row["group_run_id"],
+        job_run_id=row["job_run_id"],
+        decided_at=row["decided_at"],
+    )
 
 
 class OccurrenceQueries:
     conn: Connection
 
     def plan_occurrences(
-        self, account_id: int, kind: str, owner_id: int, planned: Sequence[Planned]
+        self, account_id: int, kind: RunKind, owner_id: int, planned: Sequence[Planned]
     ) -> None:
         if not planned:
             return
         rows = [
             {
                 "account_id": account_id,
-                "owner_kind": kind,
+                "owner_kind": kind.value,
                 "owner_id": owner_id,
                 "nominal_at": p.nominal_at,
                 "fire_at": p.fire_at,
@@ -46,45 +67,57 @@ class OccurrenceQueries:
         )
         self.conn.execute(statement, rows)
 
-    def drop_planned(self, kind: str, owner_id: int, state: str | None = None) -> None:
+    def drop_planned(
+        self, kind: RunKind, owner_id: int, state: OccurrenceState | None = None
+    ) -> None:
         """Forget the owner's planned occurrences (or record them ``state``, e.g. expired)."""
-        where = (_occ.c.owner_kind == kind, _occ.c.owner_id == owner_id, _occ.c.state == PLANNED)
+        where = (
+            _occ.c.owner_kind == kind.value,
+            _occ.c.owner_id == owner_id,
+            _occ.c.state == PLANNED,
+        )
         if state is None:
             self.conn.execute(delete(_occ).where(*where))
         else:
-            self.conn.execute(update(_occ).where(*where).values(state=state))
+            self.conn.execute(update(_occ).where(*where).values(state=state.value))
 
-    def last_nominal(self, kind: str, owner_id: int) -> datetime | None:
+    def last_nominal(self, kind: RunKind, owner_id: int) -> datetime | None:
         return self.conn.execute(
             select(func.max(_occ.c.nominal_at)).where(
-                _occ.c.owner_kind == kind, _occ.c.owner_id == owner_id
+                _occ.c.owner_kind == kind.value, _occ.c.owner_id == owner_id
             )
         ).scalar()
 
-    def has_planned(self, kind: str, owner_id: int) -> bool:
+    def has_planned(self, kind: RunKind, owner_id: int) -> bool:
         row = self.conn.execute(
             select(_occ.c.id)
-            .where(_occ.c.owner_kind == kind, _occ.c.owner_id == owner_id, _occ.c.state == PLANNED)
+            .where(
+                _occ.c.owner_kind == kind.value,
+                _occ.c.owner_id == owner_id,
+                _occ.c.state == PLANNED,
+            )
             .limit(1)
         ).first()
         return row is not None
 
-    def due_occurrences(self, now: datetime, limit: int) -> list[RowMapping]:
+    def due_occurrences(self, now: datetime, limit: int) -> list[Occurrence]:
         """Planned occurrences whose minute has come, oldest first; rows another scheduler is
         firing are skipped (PostgreSQL), SQLite's write lock lets one scheduler at a time."""
-        return list(
-            self.conn.execute(
-                select(_occ)
-                .where(_occ.c.state == PLANNED, _occ.c.fire_at <= now)
-                .order_by(_occ.c.fire_at, _occ.c.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).mappings()
-        )
+        rows = self.conn.execute(
+            select(_occ)
+            .where(_occ.c.state == PLANNED, _occ.c.fire_at <= now)
+            .order_by(_occ.c.fire_at, _occ.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).mappings()
+        return [_occurrence(r) for r in rows]
 
     def decide_occurrence(
-        self, occurrence_id: int, state: OccurrenceState, now: datetime, **values: Any
+        self, occurrence_id: int, state: OccurrenceState, now: datetime, run: RunRef | None = None
     ) -> bool:
+        """Record a planned occurrence's outcome (and the run it fired); False if another
+        scheduler decided it first."""
+        values = {} if run is None else {_RUN_COLUMN[run.kind]: run.id}
         result = self.conn.execute(
             update(_occ)
             .where(_occ.c.id == occurrence_id, _occ.c.state == PLANNED)
@@ -95,28 +128,31 @@ class OccurrenceQueries:
     def occurrences(
         self,
         account_id: int,
-        kind: str,
+        kind: RunKind,
         owner_id: int,
         start: datetime | None,
         end: datetime | None,
         limit: int,
-    ) -> list[RowMapping]:
+    ) -> list[Occurrence]:
         query = select(_occ).where(
-            _occ.c.account_id == account_id, _occ.c.owner_kind == kind, _occ.c.owner_id == owner_id
+            _occ.c.account_id == account_id,
+            _occ.c.owner_kind == kind.value,
+            _occ.c.owner_id == owner_id,
         )
         if start is not None:
             query = query.where(_occ.c.nominal_at >= start)
         if end is not None:
             query = query.where(_occ.c.nominal_at <= end)
-        return list(self.conn.execute(query.order_by(_occ.c.nominal_at).limit(limit)).mappings())
+        rows = self.conn.execute(query.order_by(_occ.c.nominal_at).limit(limit)).mappings()
+        return [_occurrence(r) for r in rows]
 
-    def next_fire_times(self, kind: str, owner_ids: Sequence[int]) -> dict[int, datetime]:
+    def next_fire_times(self, kind: RunKind, owner_ids: Sequence[int]) -> dict[int, datetime]:
         if not owner_ids:
             return {}
         rows = self.conn.execute(
             select(_occ.c.owner_id, func.min(_occ.c.fire_at))
             .where(
-                _occ.c.owner_kind == kind,
+                _occ.c.owner_kind == kind.value,
                 _occ.c.owner_id.in_(list(owner_ids)),
                 _occ.c.state == PLANNED,
             )

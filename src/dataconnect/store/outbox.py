@@ -10,10 +10,28 @@ from typing import Any
 from sqlalchemy import Connection, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
+from dataconnect.domain.notifications import OutboxEntry
 from dataconnect.store import schema as s
 
 _box = s.outbox
 PENDING = "pending"
+
+
+def _entry(row: RowMapping) -> OutboxEntry:
+    return OutboxEntry(
+        id=row["id"],
+        account_id=row["account_id"],
+        kind=row["kind"],
+        dedupe_key=row["dedupe_key"],
+        payload=row["payload"],
+        status=row["status"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        next_attempt_at=row["next_attempt_at"],
+        sent_at=row["sent_at"],
+        last_error=row["last_error"],
+        group_run_id=row["group_run_id"],
+    )
 
 
 class OutboxQueries:
@@ -47,20 +65,21 @@ class OutboxQueries:
         return True
 
     def outbox(self, account_id: int) -> list[dict[str, Any]]:
+        """The account's emails as stored rows, oldest first: for inspection (the tests)."""
         rows = self.conn.execute(
             select(_box).where(_box.c.account_id == account_id).order_by(_box.c.id)
         ).mappings()
         return [dict(r) for r in rows]
 
-    def outbox_for_runs(self, run_ids: list[int]) -> dict[int, dict[str, Any]]:
+    def outbox_for_runs(self, run_ids: list[int]) -> dict[int, OutboxEntry]:
         if not run_ids:
             return {}
         rows = self.conn.execute(select(_box).where(_box.c.group_run_id.in_(run_ids))).mappings()
-        return {r["group_run_id"]: dict(r) for r in rows}
+        return {r["group_run_id"]: _entry(r) for r in rows}
 
     def claim_outbox(
         self, mailer: str, now: datetime, until: datetime, limit: int
-    ) -> list[RowMapping]:
+    ) -> list[OutboxEntry]:
         rows = list(
             self.conn.execute(
                 select(_box)
@@ -80,7 +99,7 @@ class OutboxQueries:
                 .where(_box.c.id.in_([r["id"] for r in rows]))
                 .values(claimed_by=mailer, claimed_until=until)
             )
-        return rows
+        return [_entry(r) for r in rows]
 
     def settle_outbox(self, outbox_id: int, mailer: str, **values: Any) -> bool:
         """Record a send's result, only while this mailer's claim stands."""

@@ -6,13 +6,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 
-from dataconnect.domain.runs import JobRun, JobRunState, Trigger, is_terminal_job_run
+from dataconnect.domain.paging import Keyset
+from dataconnect.domain.runs import (
+    JobRun,
+    JobRunState,
+    RunEvent,
+    RunKind,
+    RunRef,
+    Trigger,
+    is_terminal_job_run,
+)
 from dataconnect.errors import Conflict
 from dataconnect.store import schema as s
+from dataconnect.store.base import QueriesBase
+from dataconnect.store.paging import keyset
 
 
 def job_run(row: RowMapping) -> JobRun:
@@ -57,9 +67,7 @@ _MOVE_JOB_RUN = update(s.job_runs).where(
 _MOVE_OWN_JOB_RUN = _MOVE_JOB_RUN.where(s.job_runs.c.lease_owner == bindparam("b_owner"))
 
 
-class RunQueries:
-    conn: Connection
-
+class RunQueries(QueriesBase):
     def insert_job_run(
         self,
         *,
@@ -73,32 +81,24 @@ class RunQueries:
         position: int | None = None,
     ) -> int:
         """A queued run; the partial unique index refuses a second active run of the job."""
-        try:
-            with self.conn.begin_nested():
-                result = self.conn.execute(
-                    _INSERT_JOB_RUN,
-                    {
-                        "account_id": account_id,
-                        "job_id": job_id,
-                        "job_name": job_name,
-                        "state": JobRunState.QUEUED.value,
-                        "trigger": trigger.value,
-                        "requested_by": requested_by,
-                        "group_run_id": group_run_id,
-                        "position": position,
-                        "created_at": now,
-                    },
-                )
-        except IntegrityError as exc:
-            if "unique" in str(exc.orig).lower() or "duplicate key" in str(exc.orig).lower():
-                raise Conflict(
-                    f"job {job_name} is already running", code="JOB_ALREADY_RUNNING"
-                ) from None
-            raise
-        key = result.inserted_primary_key
-        assert key is not None
-        run_id = int(key[0])
-        self.record_event("job", run_id, None, JobRunState.QUEUED.value, now, requested_by)
+        run_id = self._insert(
+            _INSERT_JOB_RUN,
+            Conflict(f"job {job_name} is already running", code="JOB_ALREADY_RUNNING"),
+            {
+                "account_id": account_id,
+                "job_id": job_id,
+                "job_name": job_name,
+                "state": JobRunState.QUEUED.value,
+                "trigger": trigger.value,
+                "requested_by": requested_by,
+                "group_run_id": group_run_id,
+                "position": position,
+                "created_at": now,
+            },
+        )
+        self.record_event(
+            RunRef(RunKind.JOB, run_id), None, JobRunState.QUEUED.value, now, requested_by
+        )
         return run_id
 
     def move_job_run(
@@ -116,9 +116,8 @@ class RunQueries:
         """Guarded transition: applies only if the run is still in ``expected`` (and, for a
         worker, only while it holds the run's lease)."""
         return self._move(
-            "job",
+            RunRef(RunKind.JOB, run_id),
             (_MOVE_JOB_RUN, _MOVE_OWN_JOB_RUN),
-            run_id,
             expected.value,
             new.value,
             now,
@@ -132,9 +131,8 @@ class RunQueries:
 
     def _move(
         self,
-        kind: str,
+        run: RunRef,
         statements: tuple[Any, Any],
-        run_id: int,
         expected: str,
         new: str,
         now: datetime,
@@ -153,7 +151,7 @@ class RunQueries:
             values.setdefault("ended_at", now)
             values.setdefault("lease_owner", None)
             values.setdefault("lease_expires_at", None)
-        guard = {"b_id": run_id, "b_state": expected}
+        guard: dict[str, Any] = {"b_id": run.id, "b_state": expected}
         if owner is not None:
             guard["b_owner"] = owner
         plain, own = statements
@@ -162,13 +160,12 @@ class RunQueries:
         )
         if result.rowcount != 1:
             return False
-        self.record_event(kind, run_id, expected, new, now, actor, note)
+        self.record_event(run, expected, new, now, actor, note)
         return True
 
     def record_event(
         self,
-        kind: str,
-        run_id: int,
+        run: RunRef,
         old: str | None,
         new: str,
         now: datetime,
@@ -178,8 +175,8 @@ class RunQueries:
         self.conn.execute(
             _INSERT_EVENT,
             {
-                "run_kind": kind,
-                "run_id": run_id,
+                "run_kind": run.kind.value,
+                "run_id": run.id,
                 "from_state": old,
                 "to_state": new,
                 "at": now,
@@ -198,49 +195,41 @@ class RunQueries:
         return job_run(row) if row else None
 
     def job_runs(
-        self,
-        account_id: int,
-        *,
-        job_id: int | None,
-        state: str | None,
-        before_id: int | None,
-        limit: int,
+        self, account_id: int, *, job_id: int | None, state: str | None, page: Keyset
     ) -> list[JobRun]:
+        """One page of the account's job runs, newest first."""
         query = select(s.job_runs).where(s.job_runs.c.account_id == account_id)
         if job_id is not None:
             query = query.where(s.job_runs.c.job_id == job_id)
         if state is not None:
             query = query.where(s.job_runs.c.state == state)
-        if before_id is not None:
-            query = query.where(s.job_runs.c.id < before_id)
-        rows = self.conn.execute(query.order_by(s.job_runs.c.id.desc()).limit(limit)).mappings()
-        return [job_run(r) for r in rows]
+        rows = self.conn.execute(keyset(query, s.job_runs.c.id, page, newest_first=True))
+        return [job_run(r) for r in rows.mappings()]
 
-    def ended_job_runs(self, account_id: int, *, before_id: int | None, limit: int) -> list[JobRun]:
-        """Finished job runs, newest first (the Completed jobs tab)."""
+    def ended_job_runs(self, account_id: int, *, page: Keyset) -> list[JobRun]:
+        """One page of finished job runs, newest first (the Completed jobs tab)."""
         query = select(s.job_runs).where(
             s.job_runs.c.account_id == account_id,
             s.job_runs.c.state.in_(_ENDED_JOB_RUN_STATES),
         )
-        if before_id is not None:
-            query = query.where(s.job_runs.c.id < before_id)
-        rows = self.conn.execute(query.order_by(s.job_runs.c.id.desc()).limit(limit)).mappings()
-        return [job_run(r) for r in rows]
+        rows = self.conn.execute(keyset(query, s.job_runs.c.id, page, newest_first=True))
+        return [job_run(r) for r in rows.mappings()]
 
-    def run_events(self, kind: str, run_id: int) -> list[dict[str, Any]]:
+    def run_events(self, run: RunRef) -> list[RunEvent]:
+        """The run's recorded transitions, oldest first."""
         rows = self.conn.execute(
             select(s.run_events)
-            .where(s.run_events.c.run_kind == kind, s.run_events.c.run_id == run_id)
+            .where(s.run_events.c.run_kind == run.kind.value, s.run_events.c.run_id == run.id)
             .order_by(s.run_events.c.id)
         ).mappings()
         return [
-            {
-                "from": r["from_state"],
-                "to": r["to_state"],
-                "at": r["at"],
-                "by": r["actor"],
-                "note": r["note"],
-            }
+            RunEvent(
+                from_state=r["from_state"],
+                to_state=r["to_state"],
+                at=r["at"],
+                actor=r["actor"],
+                note=r["note"],
+            )
             for r in rows
         ]
 

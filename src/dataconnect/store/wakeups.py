@@ -16,6 +16,8 @@ import psycopg
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
 
+from dataconnect.domain.runs import RunKind, RunRef
+
 log = logging.getLogger(__name__)
 CHANNEL = "dataconnect"
 RECONNECT_AFTER = 1.0
@@ -30,8 +32,8 @@ def notify(conn: Connection, event: str, kind: str, run_id: int) -> None:
         )
 
 
-def listen(engine: Engine, deliver: Callable[[str, str, int], None], halt: threading.Event) -> None:
-    """Call ``deliver(event, kind, run id)`` for each wake-up until ``halt`` is set."""
+def listen(engine: Engine, deliver: Callable[[str, RunRef], None], halt: threading.Event) -> None:
+    """Call ``deliver(event, run)`` for each wake-up until ``halt`` is set."""
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     while not halt.is_set():
         try:
@@ -47,9 +49,9 @@ def listen(engine: Engine, deliver: Callable[[str, str, int], None], halt: threa
             halt.wait(RECONNECT_AFTER)
 
 
-def _parse(payload: str) -> tuple[str, str, int] | None:
+def _parse(payload: str) -> tuple[str, RunRef] | None:
     event, _, rest = payload.partition(":")
     kind, _, number = rest.partition(":")
-    if not number.isdigit():
+    if not number.isdigit() or kind not in set(RunKind):
         return None
-    return event, kind, int(number)
+    return event, RunRef(RunKind(kind), int(number))
