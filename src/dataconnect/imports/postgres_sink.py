@@ -22,9 +22,10 @@ from sqlalchemy import Engine
 
 from dataconnect.domain.imports import Reject
 from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
-from dataconnect.domain.tables import FieldDef, FieldType, TableKind
+from dataconnect.domain.tables import FieldDef, TableKind
 from dataconnect.imports.copy_text import CopyText
 from dataconnect.imports.plan import RowPlan
+from dataconnect.imports.postgres_staging import IDX, RIID, Staging, match_on, pg_type
 from dataconnect.imports.sink import (
     BATCH_ROWS,
     AlreadyApplied,
@@ -39,61 +40,6 @@ from dataconnect.imports.sink import (
 )
 from dataconnect.store.data import RESULT_COLUMNS, RUN_ID, physical_name, quote
 
-# Temporary tables of the run's transaction (dropped at its end).
-IDX = quote("idx")  # a staged row's index in the batch
-RIID = quote("RIID_")
-
-
-def _pg_type(f: FieldDef) -> str:
-    """The staging column type: the same type the target column has (see ``data._column_type``)."""
-    return {
-        FieldType.TEXT: f"varchar({f.length})" if f.length else "text",
-        FieldType.INTEGER: "bigint",
-        FieldType.NUMBER: "double precision",
-        FieldType.DATE: "date",
-        FieldType.TIMESTAMP: "timestamptz",
-        FieldType.BOOLEAN: "boolean",
-    }[f.type]
-
-
-def _match(keys: Sequence[str], left: str = "t", right: str = "s") -> str:
-    return " AND ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in keys)
-
-
-class _Staging:
-    """A keyed batch for the staging table, made by the reader: rows holding NUL refused,
-    repeated keys set aside (only each key's first row is staged; the later ones share its
-    fate when it was refused, and are duplicates when it was written), the rest as COPY text
-    led by each row's index in the batch."""
-
-    def __init__(self, width: int, with_key: bool) -> None:
-        self._encode = CopyText(width + 1)
-        self._with_key = with_key
-
-    def __call__(self, rows: list[Row]) -> Prepared:
-        # A row holding NUL is refused and is not its key's first row. Rows from the reader
-        # never hold one (it refuses such lines), so the batch is nearly always made once.
-        refused: set[int] = set()
-        while True:
-            first: dict[tuple[Any, ...], int] = {}
-            later: list[tuple[int, int]] = []  # (index, index of the key's first row)
-            staged: list[Row] = []
-            for index, (values, key) in enumerate(rows):
-                if refused and index in refused:
-                    continue
-                seen = first.get(key)
-                if seen is not None:
-                    later.append((index, seen))
-                    continue
-                first[key] = index
-                row = (*values, *key) if self._with_key else values
-                staged.append(((str(index), *row), ()))  # all text: the quick way through
-            prepared = self._encode(staged)
-            if not prepared.rejects:
-                rejects = [(index, Reject.INVALID_ENCODING) for index in sorted(refused)]
-                return Prepared((prepared.data, later), prepared.count, rejects)
-            refused.update(int(staged[i][0][0]) for i, _ in prepared.rejects)
-
 
 class PostgresSink:
     # Each staged batch costs the server a few statements (copy, merge, truncate): 10,000 rows
@@ -103,9 +49,9 @@ class PostgresSink:
 
     def __init__(self, engine: Engine, schema: str, target: Target, plan: RowPlan) -> None:
         self._engine = engine
-        self._t = target
+        self._target = target
         self._plan = plan
-        self._fairy: Any = None
+        self._pooled: Any = None  # the pool's wrapper of ``_conn``, given back at the end
         self._conn: psycopg.Connection[Any] | None = None
         self._written = False  # has this run written a row yet (else no duplicate can exist)
         self._fresh = False  # the table was empty when the run began: its rows are all ours
@@ -135,7 +81,7 @@ class PostgresSink:
             found = source.field(name)
             assert found is not None, name
             types.append(found)
-        self._stage_columns = [(n, _pg_type(f)) for n, f in zip(names, types, strict=True)]
+        self._stage_columns = [(n, pg_type(f)) for n, f in zip(names, types, strict=True)]
         self._with_key = table.kind is TableKind.PET
         self._insert_consts: tuple[Any, ...] = (
             *([target.now] * len(self._stamp)),
@@ -163,8 +109,8 @@ class PostgresSink:
     # --- transaction ----------------------------------------------------------------------
 
     def begin(self) -> None:
-        self._fairy = self._engine.raw_connection()
-        conn: psycopg.Connection[Any] = self._fairy.driver_connection
+        self._pooled = self._engine.raw_connection()
+        conn: psycopg.Connection[Any] = self._pooled.driver_connection
         self._conn = conn
         try:
             if conn.info.transaction_status is not TransactionStatus.IDLE:
@@ -185,7 +131,7 @@ class PostgresSink:
             conn.execute(f"LOCK TABLE {self._table} IN SHARE ROW EXCLUSIVE MODE")
             found = conn.execute(
                 f"SELECT 1 FROM {self._markers} WHERE job_run_id = %s",
-                (self._t.job_run_id,),
+                (self._target.job_run_id,),
             ).fetchone()
             if found:
                 self.rollback()
@@ -201,7 +147,7 @@ class PostgresSink:
             # so a staged key found in it is a repeat in the file, nothing to update or probe.
             empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})").fetchone()
             self._fresh = bool(empty and empty[0]) and self._kind is not TableKind.PET
-            if self._fresh and self._t.optimistic:
+            if self._fresh and self._target.optimistic:
                 # Every row is an insert: COPY straight into the table, as a raw load would,
                 # and one query at the end tells whether the file repeated a key.
                 self._trusting = True
@@ -245,12 +191,12 @@ class PostgresSink:
             self._conn.execute(
                 f"INSERT INTO {self._markers} (job_run_id, account_id, applied_at) "
                 "VALUES (%s, %s, %s)",
-                (self._t.job_run_id, self._t.account_id, self._t.now),
+                (self._target.job_run_id, self._target.account_id, self._target.now),
             )
             self._conn.execute(
                 f"INSERT INTO {self._schema}.{quote('import_results')} "
                 f"({', '.join(RESULT_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                result_row(self._t.job_run_id, applied),
+                result_row(self._target.job_run_id, applied),
             )
         except pg_errors.UniqueViolation:
             self.rollback()
@@ -265,12 +211,12 @@ class PostgresSink:
             self._conn.rollback()
         except psycopg.Error:
             # A broken connection: the server rolls back; the pool must not reuse it.
-            self._fairy.invalidate()
+            self._pooled.invalidate()
         self._release()
 
     def _release(self) -> None:
-        self._fairy.close()
-        self._conn = self._fairy = None
+        self._pooled.close()
+        self._conn = self._pooled = None
 
     # --- writing --------------------------------------------------------------------------
 
@@ -282,8 +228,8 @@ class PostgresSink:
         if self._trusting:
             return CopyText(len(self._written_columns), self._insert_consts)
         if not self._keyed:
-            return CopyText(len(self._written_columns), (self._t.job_run_id,))
-        return _Staging(len(self._stage_columns), self._with_key)
+            return CopyText(len(self._written_columns), (self._target.job_run_id,))
+        return Staging(len(self._stage_columns), self._with_key)
 
     def write_prepared(self, batch: Prepared) -> BatchResult:
         conn = self._conn
@@ -332,9 +278,9 @@ class PostgresSink:
     def _merge_pet(
         self, conn: psycopg.Connection[Any], refused: dict[int, Reject]
     ) -> tuple[int, int]:
-        parent = self._t.parent
+        parent = self._target.parent
         assert parent is not None
-        list_table = f"{self._schema}.{quote(physical_name(self._t.account_id, parent.name))}"
+        list_table = f"{self._schema}.{quote(physical_name(self._target.account_id, parent.name))}"
         written = [quote(c) for c in self._written_columns]
         into = ", ".join([IDX, RIID, *written])
         picked = ", ".join([f"s.{IDX}", f"l.{RIID}", *(f"s.{c}" for c in written)])
@@ -343,7 +289,7 @@ class PostgresSink:
         unmatched = conn.execute(
             f"WITH m AS (INSERT INTO {self._pet_stage} ({into}) "
             f"SELECT {picked} FROM {self._stage} s JOIN {list_table} l "
-            f"ON {_match(self._plan.key_columns, 'l', 's')} RETURNING {IDX}) "
+            f"ON {match_on(self._plan.key_columns, 'l', 's')} RETURNING {IDX}) "
             f"SELECT s.{IDX} FROM {self._stage} s WHERE s.{IDX} NOT IN (SELECT {IDX} FROM m)"
         ).fetchall()
         for (index,) in unmatched:
@@ -374,8 +320,8 @@ class PostgresSink:
         ``per_row``: an update counts once per staged row however many target rows it changed
         (a list key may match several profiles); otherwise once per target row (PET rows).
         """
-        plan, run, table = self._plan, self._t.job_run_id, self._table
-        match = _match(keys)
+        plan, run, table = self._plan, self._target.job_run_id, self._table
+        match = match_on(keys)
 
         def exists(condition: str = "") -> str:
             # OFFSET 0 keeps it a per-row subplan: one index probe per staged row.
@@ -411,7 +357,7 @@ class PostgresSink:
             params: list[Any] = []
             if self._stamp:
                 sets.append(f"{quote('MODIFIED_DATE_')} = %s")
-                params.append(self._t.now)
+                params.append(self._target.now)
             sets.append(f"{quote(RUN_ID)} = %s")
             params.append(run)
             changed = conn.execute(

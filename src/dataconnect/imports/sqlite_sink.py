@@ -84,7 +84,7 @@ class SqliteSink:
 
     def __init__(self, engine: Engine, target: Target, plan: RowPlan) -> None:
         self._engine = engine
-        self._t = target
+        self._target = target
         self._plan = plan
         self._conn: Any = None
         self._fast = False
@@ -95,7 +95,7 @@ class SqliteSink:
         self._changed = self._inserted = 0
         self._riid_before = 0
         self._seen_sql = ""
-        self._fairy: Any = None
+        self._pooled: Any = None  # the pool's wrapper of ``_conn``, given back at the end
         table = target.table
         self._table = quote(physical_name(target.account_id, table.name))
         self._kind = table.kind
@@ -146,12 +146,12 @@ class SqliteSink:
     # --- transaction ----------------------------------------------------------------------
 
     def begin(self) -> None:
-        self._fairy = self._engine.raw_connection()
-        self._conn = self._fairy.driver_connection
+        self._pooled = self._engine.raw_connection()
+        self._conn = self._pooled.driver_connection
         self._conn.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
         self._begin_when_free()
         found = self._conn.execute(
-            "SELECT 1 FROM import_markers WHERE job_run_id = ?", (self._t.job_run_id,)
+            "SELECT 1 FROM import_markers WHERE job_run_id = ?", (self._target.job_run_id,)
         ).fetchone()
         if found:
             self.rollback()
@@ -164,9 +164,14 @@ class SqliteSink:
         empty = self._conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})").fetchone()
         keys = self._plan.key_columns
         self._fast = bool(empty[0]) and self._kind is not TableKind.PET and bool(keys)
-        if not empty[0] and self._t.optimistic and self._kind is TableKind.PROFILE_LIST and keys:
+        if (
+            not empty[0]
+            and self._target.optimistic
+            and self._kind is TableKind.PROFILE_LIST
+            and keys
+        ):
             self._lookups = self._reader_lookups()
-        if self._fast and self._t.optimistic:
+        if self._fast and self._target.optimistic:
             # Nothing but this run's rows can be in the table: every row is an insert, and one
             # query at commit tells whether the file repeated a key.
             self._trusting = True
@@ -213,7 +218,7 @@ class SqliteSink:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     self._close()
                     raise
-                stop = self._t.stop
+                stop = self._target.stop
                 if stop is not None and stop.is_set():
                     self._close()
                     raise Stopped from None
@@ -231,7 +236,7 @@ class SqliteSink:
         repeated a key, which the reader's lookups could not see."""
         (ours,) = self._conn.execute(
             f"SELECT count(*) FROM {self._table} WHERE {quote(RUN_ID)} = ?",
-            (self._t.job_run_id,),
+            (self._target.job_run_id,),
         ).fetchone()
         if ours != self._changed + self._inserted:
             return True
@@ -241,12 +246,12 @@ class SqliteSink:
         try:
             self._conn.execute(
                 "INSERT INTO import_markers (job_run_id, account_id, applied_at) VALUES (?, ?, ?)",
-                (self._t.job_run_id, self._t.account_id, self._t.now),
+                (self._target.job_run_id, self._target.account_id, self._target.now),
             )
             self._conn.execute(
                 f"INSERT INTO import_results ({', '.join(RESULT_COLUMNS)}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                result_row(self._t.job_run_id, applied),
+                result_row(self._target.job_run_id, applied),
             )
         except sqlite3.IntegrityError:
             self.rollback()
@@ -275,8 +280,8 @@ class SqliteSink:
     def _close(self) -> None:
         self._conn.execute("PRAGMA cache_size=-2000")
         self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self._fairy.close()
-        self._conn = self._fairy = None
+        self._pooled.close()
+        self._conn = self._pooled = None
         if self._lookups is not None:
             self._lookups.close()  # opened here only when write() ran the reader's half itself
 
@@ -368,9 +373,9 @@ class SqliteSink:
         return BatchResult(added=len(inserts), updated=updated, rejects=batch.rejects)
 
     def _write_pet(self, rows: list[Row]) -> BatchResult:
-        parent = self._t.parent
+        parent = self._target.parent
         assert parent is not None
-        list_table = quote(physical_name(self._t.account_id, parent.name))
+        list_table = quote(physical_name(self._target.account_id, parent.name))
         profiles = self._lookup(list_table, self._plan.key_columns, "RIID_", (k for _, k in rows))
         result = BatchResult()
         # Each profile is a PET key: one PET row per matching profile.
@@ -400,7 +405,7 @@ class SqliteSink:
         existing: dict[tuple[Any, ...], list[tuple[int, int | None]]],
         insert_values: Any,
     ) -> BatchResult:
-        plan, run = self._plan, self._t.job_run_id
+        plan, run = self._plan, self._target.job_run_id
         result = BatchResult()
         seen: set[tuple[Any, ...]] = set()
         inserts: list[tuple[Any, ...]] = []
