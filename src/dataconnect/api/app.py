@@ -22,7 +22,7 @@ from dataconnect.api.routes import (
     tables,
 )
 from dataconnect.bootstrap import App
-from dataconnect.web import app as web
+from dataconnect.web import mount
 
 MAX_JSON_BODY = 1_000_000
 
@@ -82,5 +82,5 @@ def create_app(dc: App, *, worker: bool = True, freeze_gc: bool = False) -> Fast
 
     for module in (account, tables, files, jobs, groups, group_runs, runs, compat):
         api.include_router(module.router)
-    web.install(api, dc)
+    mount.install(api, dc)
     return api

@@ -1,31 +1,34 @@
-"""The web UI's plumbing: templates, the session cookie, CSRF, security headers, error pages.
+"""The web UI's toolkit: templates and their filters, the session cookie, CSRF, rendering, error
+pages, and the FastAPI dependencies and route class the pages are written with.
 
-Pages and actions call the same services as the API; this module only turns HTTP into calls
-and results into HTML. Every state-changing request is a POST carrying the session's CSRF
-token, from our own origin.
+Page modules (``web/pages/``) import this and no other module of the web package; ``mount``
+puts them on the app, and this module imports neither. Pages call the same services as the
+API: this only turns HTTP into calls and results into HTML. Every state-changing request is a
+POST carrying the session's CSRF token, from our own origin.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from dataconnect import __version__
 from dataconnect.bootstrap import App
+from dataconnect.domain.accounts import Caller
+from dataconnect.domain.runs import GroupRun, is_terminal_group_run
 from dataconnect.domain.schedules import slot_minutes
 from dataconnect.errors import (
     DataConnectError,
@@ -34,19 +37,14 @@ from dataconnect.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from dataconnect.services.base import require_writer
 from dataconnect.services.sessions import SESSION_HOURS, WebSession
+from dataconnect.services.views import group_run_view
 
-HERE = Path(__file__).parent
+TEMPLATES = Path(__file__).parent / "templates"
 COOKIE = "dc_session"
 LOGIN_CSRF_COOKIE = "dc_login_csrf"
 MAX_ID = 2**63 - 1
-
-# Our own files only: no inline script or style, no other origin, no framing.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "object-src 'none'"
-)
 
 STATE_LABELS = {
     "succeeded": "Succeeded",
@@ -69,6 +67,9 @@ SCHEDULE_LABELS = {
     "weekly": "Weekly",
     "monthly": "Monthly",
 }
+
+
+# --- filters ---------------------------------------------------------------------------------
 
 
 def when(value: datetime | str | None, zone: str) -> str:
@@ -122,7 +123,7 @@ def _number(value: int | None) -> str:
 
 def make_templates() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -139,14 +140,15 @@ def make_templates() -> Environment:
     return env
 
 
+# --- the per-app helpers ---------------------------------------------------------------------
+
+
 class Web:
-    """Per-app helpers shared by the page, action and wizard modules."""
+    """Per-app helpers of the pages: sessions, the CSRF check, rendering, the error page."""
 
     def __init__(self, dc: App) -> None:
         self.dc = dc
         self.templates = make_templates()
-
-    # --- sessions ---------------------------------------------------------------------------
 
     def session(self, request: Request, *, take_flash: bool = True) -> WebSession:
         token = request.cookies.get(COOKIE)
@@ -165,8 +167,6 @@ class Web:
                 code="CSRF_INVALID",
             )
         check_origin(request)
-
-    # --- rendering --------------------------------------------------------------------------
 
     def render(
         self,
@@ -212,6 +212,13 @@ class Web:
         )
 
 
+def run_view(dc: App, caller: Caller, run: GroupRun) -> dict[str, Any]:
+    """A group run with its steps' counts, and whether it can still change (the pages poll)."""
+    view = group_run_view(run, dc.group_runs.progress(caller, run))
+    view["live"] = not is_terminal_group_run(run.state)
+    return view
+
+
 def _full_path(request: Request) -> str:
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
@@ -238,6 +245,7 @@ def safe_next(target: object, default: str) -> str:
 
 
 def parse_id(text: str) -> int:
+    """An id from the path, checked in the page (after the session), so a bad one is a 404 page."""
     if not text.isdigit() or len(text) > 19 or not 1 <= int(text) <= MAX_ID:
         raise NotFound(f"no such id {text[:30]!r}", code="NOT_FOUND")
     return int(text)
@@ -264,41 +272,93 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
-def install(api: FastAPI, dc: App) -> None:
-    """Mount the web UI on the API's app: pages under /, /login and /connect, files at /static."""
-    from dataconnect.web import actions, pages, wizard
+# --- routes and dependencies -----------------------------------------------------------------
 
-    web = Web(dc)
-    api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    # The wizard first: /connect/groups/new is not a group id.
-    for module in (wizard, pages, actions):
-        api.include_router(module.routes(web))
-    api.include_router(pages.fallback(web))
 
-    @api.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        began = time.perf_counter()
-        response = await call_next(request)
-        path = request.url.path
-        if path.startswith("/connect"):
-            # What the page cost the server, for browsers' dev tools and bench/web_bench.py.
-            spent = (time.perf_counter() - began) * 1000
-            response.headers["Server-Timing"] = f"app;dur={spent:.1f}"
-        if path == "/" or path.startswith(("/connect", "/login", "/logout", "/static/")):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            if not path.startswith("/static/"):
-                response.headers.setdefault("Cache-Control", "no-store")
-        return response
+class Answer(Exception):
+    """Raised by a dependency to answer before the page runs; the web route sends ``response``."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class WebRoute(APIRoute):
+    """A route of the web UI: a dependency's ``Answer`` is sent as is, and a service's refusal
+    becomes the error page with its status and the visitor's session, never a 500 or the API's
+    problem+json."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Answer as early:
+                return early.response
+            except DataConnectError as exc:
+                web: Web = request.app.state.web
+                session = getattr(request.state, "web_session", None)
+                # Rendering reads the account: off the event loop, like the page itself.
+                return await run_in_threadpool(web.error_page, request, exc, session)
+
+        return answer
+
+
+def web_router() -> APIRouter:
+    """The router of one page module: web routes, none of them in the OpenAPI document."""
+    return APIRouter(include_in_schema=False, route_class=WebRoute)
+
+
+# The trivial ones are async so that FastAPI does not send them to a worker thread.
+async def get_app(request: Request) -> App:
+    app: App = request.app.state.dc
+    return app
+
+
+async def get_web(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
 
 
 async def read_form(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=2000)
 
 
-async def in_thread(fn: Callable[..., Response], *args: Any) -> Response:
-    return await run_in_threadpool(fn, *args)
+AppDep = Annotated[App, Depends(get_app)]
+WebDep = Annotated[Web, Depends(get_web)]
+PostedForm = Annotated[FormData, Depends(read_form)]
+
+
+def _signed_in(request: Request, web: Web, *, take_flash: bool) -> WebSession:
+    try:
+        session = web.session(request, take_flash=take_flash)
+    except Unauthenticated:
+        raise Answer(login_redirect(request)) from None
+    # For the error page, should the page go on to fail.
+    request.state.web_session = session
+    return session
+
+
+def page_session(request: Request, web: WebDep) -> WebSession:
+    return _signed_in(request, web, take_flash=True)
+
+
+def peek_session(request: Request, web: WebDep) -> WebSession:
+    return _signed_in(request, web, take_flash=False)
+
+
+# The signed-in visitor's session; without one the visitor is sent to /login?next=<this page>.
+# PageSession takes the flash note (the page shows it, once); PeekSession leaves it for the
+# next page (downloads, and POSTs that redirect to a page that shows it).
+PageSession = Annotated[WebSession, Depends(page_session)]
+PeekSession = Annotated[WebSession, Depends(peek_session)]
+
+
+async def writer_session(session: PageSession) -> WebSession:
+    require_writer(session.caller)
+    return session
+
+
+# A data director's session, its flash note taken; a viewer gets the 403 error page.
+WriterSession = Annotated[WebSession, Depends(writer_session)]

@@ -12,23 +12,25 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from dataconnect.bootstrap import App
 from dataconnect.domain.expiration import default_expiry
 from dataconnect.domain.schedules import SLOTS, WEEKDAYS, slot_minutes
-from dataconnect.errors import (
-    DataConnectError,
-    PermissionDenied,
-    Problem,
-    Unauthenticated,
-    ValidationFailed,
-)
-from dataconnect.services.base import require_writer
-from dataconnect.services.manage import Candidate, Preview
+from dataconnect.errors import DataConnectError, Problem, ValidationFailed
+from dataconnect.services.manage import Preview
 from dataconnect.services.sessions import WebSession
-from dataconnect.web.app import Web, in_thread, login_redirect, read_form, window_label
+from dataconnect.web.kit import (
+    AppDep,
+    PostedForm,
+    Web,
+    WebDep,
+    WriterSession,
+    web_router,
+    window_label,
+)
 
 STEPS = ("Details", "Select jobs", "Notification", "Schedule")
 NOTIFY_CHOICES = (
@@ -193,155 +195,133 @@ def shown_errors(problems: list[Problem]) -> list[ShownError]:
     return sorted(found, key=lambda e: e.step)
 
 
-def routes(web: Web) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    dc = web.dc
+router = web_router()
 
-    def render(
-        request: Request,
-        session: WebSession,
-        state: WizardState,
-        *,
-        errors: list[ShownError] | None = None,
-        step: int = 0,
-        preview: Preview | None = None,
-        status: int = 200,
-        announce: str = "",
-    ) -> Response:
-        candidates = dc.manage.candidates(session.caller)
-        by_id = {c.job.id: c for c in candidates}
-        chosen = [by_id[i] for i in state.job_ids if i in by_id]
-        # The jobs that can join first, each part by name; the others greyed out below them.
-        available = sorted(
-            (c for c in candidates if c.job.id not in state.job_ids),
-            key=lambda c: (c.problem is not None, c.job.name.lower()),
+
+def _render(
+    request: Request,
+    dc: App,
+    web: Web,
+    session: WebSession,
+    state: WizardState,
+    *,
+    errors: list[ShownError] | None = None,
+    step: int = 0,
+    preview: Preview | None = None,
+    status: int = 200,
+    announce: str = "",
+) -> Response:
+    candidates = dc.manage.candidates(session.caller)
+    by_id = {c.job.id: c for c in candidates}
+    chosen = [by_id[i] for i in state.job_ids if i in by_id]
+    # The jobs that can join first, each part by name; the others greyed out below them.
+    available = sorted(
+        (c for c in candidates if c.job.id not in state.job_ids),
+        key=lambda c: (c.problem is not None, c.job.name.lower()),
+    )
+    zone = dc.manage.zone(session.caller)
+    if preview is None:
+        preview = dc.manage.preview(session.caller, state.schedule() or {})
+    errors = errors or []
+    by_target: dict[str, list[ShownError]] = {}
+    for e in errors:
+        by_target.setdefault(e.target, []).append(e)
+    default_expiry_day = default_expiry(dc.clock.now()).astimezone(ZoneInfo(zone)).date()
+    return web.render(
+        request,
+        "wizard.html",
+        {
+            "tab": "groups",
+            "state": state,
+            "chosen": chosen,
+            "available": available,
+            "errors": errors,
+            "errors_at": by_target,
+            "steps": STEPS,
+            "step": step,
+            "preview": preview if state.schedule_kind != "on_demand" else None,
+            "preview_zone": preview.zone if preview else zone,
+            "notify_choices": NOTIFY_CHOICES,
+            "slot_labels": SLOT_LABELS,
+            "weekday_labels": WEEKDAY_LABELS,
+            "default_expiry": default_expiry_day.isoformat(),
+            "announce": announce,
+        },
+        status=status,
+        session=session,
+    )
+
+
+@router.get("/connect/groups/new")
+def new_group(request: Request, session: WriterSession, dc: AppDep, web: WebDep) -> Response:
+    return _render(request, dc, web, session, WizardState())
+
+
+@router.post("/connect/groups/new")
+def create_group(
+    request: Request, form: PostedForm, session: WriterSession, dc: AppDep, web: WebDep
+) -> Response:
+    web.check_post(request, form, session)
+    state = WizardState.from_form(form)
+    action = form.get("action", "save")
+    action = action if isinstance(action, str) else "save"
+    if action.split(":", 1)[0] in ("add", "remove", "up", "down"):
+        state.move(action)
+        return _render(request, dc, web, session, state, step=1)
+    if action == "preview":
+        return _render(request, dc, web, session, state, step=3)
+    if action not in ("save", "activate"):
+        return _render(request, dc, web, session, state)  # Enter in a field: show the form again
+    activate = action == "activate"
+    problems: list[Problem] = [
+        Problem("job_ids", "JOB_IDS_INVALID", f"{b!r} is not a job id") for b in state.bad_ids
+    ]
+    try:
+        if problems:
+            raise ValidationFailed(problems)
+        group = dc.groups.create(session.caller, state.request(activate))
+    except ValidationFailed as exc:
+        errors = shown_errors(exc.problems)
+        return _render(
+            request, dc, web, session, state, errors=errors, step=errors[0].step, status=400
         )
-        zone = dc.manage.zone(session.caller)
-        if preview is None:
-            preview = dc.manage.preview(session.caller, state.schedule() or {})
-        errors = errors or []
-        by_target: dict[str, list[ShownError]] = {}
-        for e in errors:
-            by_target.setdefault(e.target, []).append(e)
-        default_expiry_day = default_expiry(dc.clock.now()).astimezone(ZoneInfo(zone)).date()
-        return web.render(
-            request,
-            "wizard.html",
-            {
-                "tab": "groups",
-                "state": state,
-                "chosen": chosen,
-                "available": available,
-                "errors": errors,
-                "errors_at": by_target,
-                "steps": STEPS,
-                "step": step,
-                "preview": preview if state.schedule_kind != "on_demand" else None,
-                "preview_zone": preview.zone if preview else zone,
-                "notify_choices": NOTIFY_CHOICES,
-                "slot_labels": SLOT_LABELS,
-                "weekday_labels": WEEKDAY_LABELS,
-                "default_expiry": default_expiry_day.isoformat(),
-                "announce": announce,
-            },
-            status=status,
-            session=session,
-        )
-
-    def writer_session(request: Request) -> WebSession | Response:
-        try:
-            session = web.session(request)
-        except Unauthenticated:
-            return login_redirect(request)
-        try:
-            require_writer(session.caller)
-        except PermissionDenied as exc:
-            return web.error_page(request, exc, session)
-        return session
-
-    @router.get("/connect/groups/new")
-    def new_group(request: Request) -> Response:
-        found = writer_session(request)
-        if isinstance(found, Response):
-            return found
-        return render(request, found, WizardState())
-
-    def _submit(request: Request, form: FormData) -> Response:
-        found = writer_session(request)
-        if isinstance(found, Response):
-            return found
-        session = found
-        try:
-            web.check_post(request, form, session)
-        except DataConnectError as exc:
-            return web.error_page(request, exc, session)
-        state = WizardState.from_form(form)
-        action = form.get("action", "save")
-        action = action if isinstance(action, str) else "save"
-        if action.split(":", 1)[0] in ("add", "remove", "up", "down"):
-            state.move(action)
-            return render(request, session, state, step=1)
-        if action == "preview":
-            return render(request, session, state, step=3)
-        if action not in ("save", "activate"):
-            return render(request, session, state)  # Enter in a field: show the form again
-        activate = action == "activate"
-        problems: list[Problem] = [
-            Problem("job_ids", "JOB_IDS_INVALID", f"{b!r} is not a job id") for b in state.bad_ids
-        ]
-        try:
-            if problems:
-                raise ValidationFailed(problems)
-            group = dc.groups.create(session.caller, state.request(activate))
-        except ValidationFailed as exc:
-            errors = shown_errors(exc.problems)
-            return render(request, session, state, errors=errors, step=errors[0].step, status=400)
-        except DataConnectError as exc:
-            errors = [ShownError(0, "f-name", str(exc), exc.code)]
-            return render(request, session, state, errors=errors, status=409)
-        verb = "created and activated" if activate else "saved"
-        dc.sessions.flash(session.token, f"ok:Group {group.name} {verb}.")
-        return RedirectResponse(f"/connect/groups/{group.id}", status_code=303)
-
-    @router.post("/connect/groups/new")
-    async def create_group(request: Request) -> Response:
-        return await in_thread(_submit, request, await read_form(request))
-
-    def _preview(request: Request, form: FormData) -> Response:
-        try:
-            session = web.session(request, take_flash=False)
-            web.check_post(request, form, session)
-        except DataConnectError as exc:
-            return JSONResponse({"code": exc.code, "detail": str(exc)}, status_code=403)
-        state = WizardState.from_form(form)
-        schedule = state.schedule()
-        if schedule is None:
-            return JSONResponse({"zone": "", "windows": [], "errors": []})
-        preview = dc.manage.preview(session.caller, schedule)
-        zone = preview.zone
-        return JSONResponse(
-            {
-                "zone": zone,
-                "windows": [
-                    {"start": start.isoformat(), "label": window_label(start, end, zone)}
-                    for start, end in preview.windows
-                ],
-                "errors": [
-                    {
-                        "target": target_of(p.field)[1],
-                        "message": p.message,
-                        "code": p.code,
-                    }
-                    for p in preview.problems
-                ],
-            }
-        )
-
-    @router.post("/connect/groups/preview")
-    async def preview_schedule(request: Request) -> Response:
-        return await in_thread(_preview, request, await read_form(request))
-
-    return router
+    except DataConnectError as exc:
+        errors = [ShownError(0, "f-name", str(exc), exc.code)]
+        return _render(request, dc, web, session, state, errors=errors, status=409)
+    verb = "created and activated" if activate else "saved"
+    dc.sessions.flash(session.token, f"ok:Group {group.name} {verb}.")
+    return RedirectResponse(f"/connect/groups/{group.id}", status_code=303)
 
 
-__all__ = ["Candidate", "routes"]
+@router.post("/connect/groups/preview")
+def preview_schedule(request: Request, form: PostedForm, dc: AppDep, web: WebDep) -> Response:
+    """The next slots of the schedule in the form, as JSON, while the user changes it."""
+    # JSON, not a page: any refusal (no session, CSRF) is a 403 body, the flash note left.
+    try:
+        session = web.session(request, take_flash=False)
+        web.check_post(request, form, session)
+    except DataConnectError as exc:
+        return JSONResponse({"code": exc.code, "detail": str(exc)}, status_code=403)
+    state = WizardState.from_form(form)
+    schedule = state.schedule()
+    if schedule is None:
+        return JSONResponse({"zone": "", "windows": [], "errors": []})
+    preview = dc.manage.preview(session.caller, schedule)
+    zone = preview.zone
+    return JSONResponse(
+        {
+            "zone": zone,
+            "windows": [
+                {"start": start.isoformat(), "label": window_label(start, end, zone)}
+                for start, end in preview.windows
+            ],
+            "errors": [
+                {
+                    "target": target_of(p.field)[1],
+                    "message": p.message,
+                    "code": p.code,
+                }
+                for p in preview.problems
+            ],
+        }
+    )
