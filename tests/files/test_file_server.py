@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dataconnect.errors import NotFound, ValidationFailed
-from dataconnect.files import FileInfo, FileServer
+from dataconnect.files import FileInfo, FileServer, StoredFile
 from dataconnect.files.server import NAME_MAX, TEMP_PREFIX
 
 A = 1
@@ -441,3 +441,11 @@ def test_files_are_not_readable_by_other_users(fs: FileServer) -> None:
     _put(fs, "c.csv", b"secret")
 
     assert os.stat(_folder(fs) / "c.csv").st_mode & 0o077 == 0
+
+
+def test_a_stored_file_names_its_place_and_its_siblings(fs: FileServer) -> None:
+    stored = StoredFile(A, "upload", "c.csv")
+    fs.put(*stored, [b"x"], 10)
+    assert fs.exists(*stored) and str(stored) == "upload/c.csv"
+    count = stored.sibling("c.csv.cnt")
+    assert count == (A, "upload", "c.csv.cnt") and not fs.exists(*count)

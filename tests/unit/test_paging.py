@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from dataconnect.domain.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    Keyset,
     check_limit,
     decode_cursor,
     encode_cursor,
@@ -91,3 +92,43 @@ def test_limits_outside_1_to_500_are_refused(limit: int) -> None:
     with pytest.raises(ValidationFailed) as failed:
         check_limit(limit)
     assert failed.value.code == "LIMIT_INVALID"
+
+
+# --- Keyset: one page of any list -------------------------------------------------------------
+
+
+def test_a_page_request_checks_its_limit_and_cursor() -> None:
+    assert Keyset.of(None, None) == Keyset(DEFAULT_LIMIT, None)
+    assert Keyset.of(3, encode_cursor(9)) == Keyset(3, 9)
+    with pytest.raises(ValidationFailed) as bad_limit:
+        Keyset.of(0, None)
+    assert bad_limit.value.code == "LIMIT_INVALID"
+    with pytest.raises(ValidationFailed) as bad_cursor:
+        Keyset.of(3, "not-a-cursor")
+    assert bad_cursor.value.code == "CURSOR_INVALID"
+
+
+def test_one_row_more_than_a_page_is_read_and_tells_that_another_page_follows() -> None:
+    page = Keyset(3)
+    assert page.fetch == 4
+    rows, cursor = page.cut([10, 11, 12, 13], key=lambda r: r)
+    assert rows == [10, 11, 12]
+    assert cursor is not None and decode_cursor(cursor) == 12
+    assert page.cut([10, 11, 12], key=lambda r: r) == ([10, 11, 12], None)
+    assert page.cut([], key=lambda r: r) == ([], None)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10**6), unique=True), st.integers(1, 7))
+def test_walking_the_pages_sees_every_row_once_in_order(keys: list[int], limit: int) -> None:
+    """The store's half (rows past the key, ``fetch`` of them) simulated over a sorted list."""
+    table = sorted(keys)
+    seen: list[int] = []
+    cursor: str | None = None
+    for _ in range(len(table) + 2):
+        page = Keyset.of(limit, cursor)
+        found = [k for k in table if page.after is None or k > page.after][: page.fetch]
+        rows, cursor = page.cut(found, key=lambda r: r)
+        seen += rows
+        if cursor is None:
+            break
+    assert seen == table
