@@ -8,15 +8,14 @@ from sqlalchemy import insert, select, update
 
 from dataconnect.domain.accounts import Account, Role, User
 from dataconnect.errors import Conflict
-from dataconnect.store import records
-from dataconnect.store import schema as s
+from dataconnect.store import records, schema
 from dataconnect.store.base import QueriesBase
 
 
 class AccountQueries(QueriesBase):
     def create_account(self, name: str, timezone: str, now: datetime) -> Account:
         new_id = self._insert(
-            insert(s.accounts).values(
+            insert(schema.accounts).values(
                 name=name, name_key=name.lower(), timezone=timezone, created_at=now
             ),
             Conflict(f"an account named {name} exists", code="ACCOUNT_NAME_TAKEN"),
@@ -25,7 +24,7 @@ class AccountQueries(QueriesBase):
 
     def account(self, account_id: int) -> Account | None:
         row = (
-            self.conn.execute(select(s.accounts).where(s.accounts.c.id == account_id))
+            self.conn.execute(select(schema.accounts).where(schema.accounts.c.id == account_id))
             .mappings()
             .first()
         )
@@ -33,21 +32,23 @@ class AccountQueries(QueriesBase):
 
     def account_by_name(self, name: str) -> Account | None:
         row = (
-            self.conn.execute(select(s.accounts).where(s.accounts.c.name_key == name.lower()))
+            self.conn.execute(
+                select(schema.accounts).where(schema.accounts.c.name_key == name.lower())
+            )
             .mappings()
             .first()
         )
         return records.account(row) if row else None
 
     def accounts(self) -> list[Account]:
-        rows = self.conn.execute(select(s.accounts).order_by(s.accounts.c.id)).mappings()
+        rows = self.conn.execute(select(schema.accounts).order_by(schema.accounts.c.id)).mappings()
         return [records.account(r) for r in rows]
 
     def create_user(
         self, account_id: int, email: str, role: Role, password_hash: str | None, now: datetime
     ) -> User:
         new_id = self._insert(
-            insert(s.users).values(
+            insert(schema.users).values(
                 account_id=account_id,
                 email=email,
                 email_key=email.lower(),
@@ -62,8 +63,9 @@ class AccountQueries(QueriesBase):
     def user_by_email(self, account_id: int, email: str) -> User | None:
         row = (
             self.conn.execute(
-                select(s.users).where(
-                    s.users.c.account_id == account_id, s.users.c.email_key == email.lower()
+                select(schema.users).where(
+                    schema.users.c.account_id == account_id,
+                    schema.users.c.email_key == email.lower(),
                 )
             )
             .mappings()
@@ -73,19 +75,21 @@ class AccountQueries(QueriesBase):
 
     def users(self, account_id: int) -> list[User]:
         rows = self.conn.execute(
-            select(s.users).where(s.users.c.account_id == account_id).order_by(s.users.c.id)
+            select(schema.users)
+            .where(schema.users.c.account_id == account_id)
+            .order_by(schema.users.c.id)
         ).mappings()
         return [records.user(r) for r in rows]
 
     def password_hash(self, user_id: int) -> str | None:
         found: str | None = self.conn.execute(
-            select(s.users.c.password_hash).where(s.users.c.id == user_id)
+            select(schema.users.c.password_hash).where(schema.users.c.id == user_id)
         ).scalar_one_or_none()
         return found
 
     def create_token(self, user_id: int, token_hash: str, prefix: str, now: datetime) -> int:
         return self._insert(
-            insert(s.api_tokens).values(
+            insert(schema.api_tokens).values(
                 user_id=user_id, token_hash=token_hash, prefix=prefix, created_at=now
             ),
             Conflict("token collision; try again", code="TOKEN_COLLISION"),
@@ -94,9 +98,12 @@ class AccountQueries(QueriesBase):
     def user_by_token_hash(self, token_hash: str) -> User | None:
         row = (
             self.conn.execute(
-                select(s.users)
-                .join(s.api_tokens, s.api_tokens.c.user_id == s.users.c.id)
-                .where(s.api_tokens.c.token_hash == token_hash, s.api_tokens.c.revoked_at.is_(None))
+                select(schema.users)
+                .join(schema.api_tokens, schema.api_tokens.c.user_id == schema.users.c.id)
+                .where(
+                    schema.api_tokens.c.token_hash == token_hash,
+                    schema.api_tokens.c.revoked_at.is_(None),
+                )
             )
             .mappings()
             .first()
@@ -105,8 +112,8 @@ class AccountQueries(QueriesBase):
 
     def revoke_tokens(self, user_id: int, now: datetime) -> int:
         result = self.conn.execute(
-            update(s.api_tokens)
-            .where(s.api_tokens.c.user_id == user_id, s.api_tokens.c.revoked_at.is_(None))
+            update(schema.api_tokens)
+            .where(schema.api_tokens.c.user_id == user_id, schema.api_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
         return int(result.rowcount)

@@ -28,7 +28,7 @@ from dataconnect.domain.runs import (
     is_terminal_group_run,
 )
 from dataconnect.errors import Conflict
-from dataconnect.store import schema as s
+from dataconnect.store import schema
 from dataconnect.store.paging import keyset
 from dataconnect.store.runs import RunQueries
 
@@ -66,22 +66,22 @@ def _step(row: RowMapping) -> Step:
 
 
 # Built once (see store/runs.py): the statements every step runs.
-_GROUP_RUN = select(s.group_runs).where(s.group_runs.c.id == bindparam("b_id"))
-_GROUP_RUN_OF = _GROUP_RUN.where(s.group_runs.c.account_id == bindparam("b_account"))
+_GROUP_RUN = select(schema.group_runs).where(schema.group_runs.c.id == bindparam("b_id"))
+_GROUP_RUN_OF = _GROUP_RUN.where(schema.group_runs.c.account_id == bindparam("b_account"))
 _STEPS = (
-    select(s.group_run_steps)
-    .where(s.group_run_steps.c.group_run_id.in_(bindparam("b_ids", expanding=True)))
-    .order_by(s.group_run_steps.c.group_run_id, s.group_run_steps.c.position)
+    select(schema.group_run_steps)
+    .where(schema.group_run_steps.c.group_run_id.in_(bindparam("b_ids", expanding=True)))
+    .order_by(schema.group_run_steps.c.group_run_id, schema.group_run_steps.c.position)
 )
-_MOVE_STEP = update(s.group_run_steps).where(
-    s.group_run_steps.c.group_run_id == bindparam("b_run"),
-    s.group_run_steps.c.position == bindparam("b_position"),
-    s.group_run_steps.c.state == bindparam("b_state"),
+_MOVE_STEP = update(schema.group_run_steps).where(
+    schema.group_run_steps.c.group_run_id == bindparam("b_run"),
+    schema.group_run_steps.c.position == bindparam("b_position"),
+    schema.group_run_steps.c.state == bindparam("b_state"),
 )
-_MOVE_GROUP_RUN = update(s.group_runs).where(
-    s.group_runs.c.id == bindparam("b_id"), s.group_runs.c.state == bindparam("b_state")
+_MOVE_GROUP_RUN = update(schema.group_runs).where(
+    schema.group_runs.c.id == bindparam("b_id"), schema.group_runs.c.state == bindparam("b_state")
 )
-_MOVE_OWN_GROUP_RUN = _MOVE_GROUP_RUN.where(s.group_runs.c.lease_owner == bindparam("b_owner"))
+_MOVE_OWN_GROUP_RUN = _MOVE_GROUP_RUN.where(schema.group_runs.c.lease_owner == bindparam("b_owner"))
 
 
 class GroupRunQueries(RunQueries):
@@ -102,7 +102,7 @@ class GroupRunQueries(RunQueries):
         """A queued run with one pending step per job; the partial unique index refuses a
         second run in progress of the group."""
         run_id = self._insert(
-            insert(s.group_runs).values(
+            insert(schema.group_runs).values(
                 account_id=account_id,
                 group_id=group_id,
                 group_name=group_name,
@@ -117,7 +117,7 @@ class GroupRunQueries(RunQueries):
             ),
         )
         self.conn.execute(
-            insert(s.group_run_steps),
+            insert(schema.group_run_steps),
             [
                 {
                     "group_run_id": run_id,
@@ -147,10 +147,10 @@ class GroupRunQueries(RunQueries):
     def active_group_run(self, account_id: int, group_id: int) -> GroupRun | None:
         row = (
             self.conn.execute(
-                select(s.group_runs).where(
-                    s.group_runs.c.account_id == account_id,
-                    s.group_runs.c.group_id == group_id,
-                    s.group_runs.c.state.in_(_ACTIVE_GROUP),
+                select(schema.group_runs).where(
+                    schema.group_runs.c.account_id == account_id,
+                    schema.group_runs.c.group_id == group_id,
+                    schema.group_runs.c.state.in_(_ACTIVE_GROUP),
                 )
             )
             .mappings()
@@ -162,12 +162,12 @@ class GroupRunQueries(RunQueries):
         self, account_id: int, *, group_id: int | None, state: str | None, page: Keyset
     ) -> list[GroupRun]:
         """One page of the account's group runs, newest first."""
-        query = select(s.group_runs).where(s.group_runs.c.account_id == account_id)
+        query = select(schema.group_runs).where(schema.group_runs.c.account_id == account_id)
         if group_id is not None:
-            query = query.where(s.group_runs.c.group_id == group_id)
+            query = query.where(schema.group_runs.c.group_id == group_id)
         if state is not None:
-            query = query.where(s.group_runs.c.state == state)
-        query = keyset(query, s.group_runs.c.id, page, newest_first=True)
+            query = query.where(schema.group_runs.c.state == state)
+        query = keyset(query, schema.group_runs.c.id, page, newest_first=True)
         rows = list(self.conn.execute(query).mappings())
         steps = self._steps([r["id"] for r in rows])
         return [group_run(r, steps[r["id"]]) for r in rows]
@@ -187,9 +187,9 @@ class GroupRunQueries(RunQueries):
         if not job_ids:
             return []
         rows = self.conn.execute(
-            select(s.job_runs.c.job_id).where(
-                s.job_runs.c.job_id.in_(list(job_ids)),
-                s.job_runs.c.state.in_([JobRunState.QUEUED.value, JobRunState.RUNNING.value]),
+            select(schema.job_runs.c.job_id).where(
+                schema.job_runs.c.job_id.in_(list(job_ids)),
+                schema.job_runs.c.state.in_([JobRunState.QUEUED.value, JobRunState.RUNNING.value]),
             )
         )
         return [r[0] for r in rows]
@@ -245,10 +245,10 @@ class GroupRunQueries(RunQueries):
 
     def skip_pending_steps(self, run_id: int) -> None:
         self.conn.execute(
-            update(s.group_run_steps)
+            update(schema.group_run_steps)
             .where(
-                s.group_run_steps.c.group_run_id == run_id,
-                s.group_run_steps.c.state == StepState.PENDING.value,
+                schema.group_run_steps.c.group_run_id == run_id,
+                schema.group_run_steps.c.state == StepState.PENDING.value,
             )
             .values(state=StepState.NOT_RUN.value)
         )

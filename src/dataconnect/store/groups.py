@@ -11,8 +11,7 @@ from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.paging import Keyset
 from dataconnect.domain.runs import ACTIVE_GROUP_RUN_STATES, GroupRunState, RunSummary
 from dataconnect.errors import Conflict
-from dataconnect.store import records
-from dataconnect.store import schema as s
+from dataconnect.store import records, schema
 from dataconnect.store.base import QueriesBase, like_pattern, refused_as
 from dataconnect.store.paging import keyset
 
@@ -20,11 +19,11 @@ from dataconnect.store.paging import keyset
 def _group_filter(
     query: Select[Any], account_id: int, state: GroupState | None, search: str | None
 ) -> Select[Any]:
-    query = query.where(s.groups.c.account_id == account_id)
+    query = query.where(schema.groups.c.account_id == account_id)
     if state is not None:
-        query = query.where(s.groups.c.state == state.value)
+        query = query.where(schema.groups.c.state == state.value)
     if search:
-        query = query.where(s.groups.c.name_key.like(like_pattern(search), escape="\\"))
+        query = query.where(schema.groups.c.name_key.like(like_pattern(search), escape="\\"))
     return query
 
 
@@ -48,7 +47,7 @@ def _name_taken(group: Group) -> Conflict:
 class GroupQueries(QueriesBase):
     def insert_group(self, group: Group) -> int:
         group_id = self._insert(
-            insert(s.groups).values(
+            insert(schema.groups).values(
                 account_id=group.account_id, created_at=group.created_at, **_group_values(group)
             ),
             _name_taken(group),
@@ -59,14 +58,16 @@ class GroupQueries(QueriesBase):
     def update_group(self, group: Group) -> None:
         with refused_as(_name_taken(group), self.conn):
             self.conn.execute(
-                update(s.groups)
-                .where(s.groups.c.id == group.id, s.groups.c.account_id == group.account_id)
+                update(schema.groups)
+                .where(
+                    schema.groups.c.id == group.id, schema.groups.c.account_id == group.account_id
+                )
                 .values(**_group_values(group))
             )
         self._set_members(group.id, group.job_ids)
 
     def _set_members(self, group_id: int, job_ids: Sequence[int]) -> None:
-        self.conn.execute(delete(s.group_jobs).where(s.group_jobs.c.group_id == group_id))
+        self.conn.execute(delete(schema.group_jobs).where(schema.group_jobs.c.group_id == group_id))
         if not job_ids:
             return
         taken = Conflict(
@@ -74,23 +75,25 @@ class GroupQueries(QueriesBase):
         )
         with refused_as(taken, self.conn):
             self.conn.execute(
-                insert(s.group_jobs),
+                insert(schema.group_jobs),
                 [{"group_id": group_id, "position": i, "job_id": j} for i, j in enumerate(job_ids)],
             )
 
     def delete_group(self, account_id: int, group_id: int) -> None:
-        self.conn.execute(delete(s.group_jobs).where(s.group_jobs.c.group_id == group_id))
+        self.conn.execute(delete(schema.group_jobs).where(schema.group_jobs.c.group_id == group_id))
         self.conn.execute(
-            delete(s.groups).where(s.groups.c.id == group_id, s.groups.c.account_id == account_id)
+            delete(schema.groups).where(
+                schema.groups.c.id == group_id, schema.groups.c.account_id == account_id
+            )
         )
 
     def _members(self, group_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
         out: dict[int, list[int]] = {g: [] for g in group_ids}
         if group_ids:
             rows = self.conn.execute(
-                select(s.group_jobs)
-                .where(s.group_jobs.c.group_id.in_(list(group_ids)))
-                .order_by(s.group_jobs.c.group_id, s.group_jobs.c.position)
+                select(schema.group_jobs)
+                .where(schema.group_jobs.c.group_id.in_(list(group_ids)))
+                .order_by(schema.group_jobs.c.group_id, schema.group_jobs.c.position)
             ).mappings()
             for r in rows:
                 out[r["group_id"]].append(r["job_id"])
@@ -99,8 +102,8 @@ class GroupQueries(QueriesBase):
     def group(self, account_id: int, group_id: int) -> Group | None:
         row = (
             self.conn.execute(
-                select(s.groups).where(
-                    s.groups.c.id == group_id, s.groups.c.account_id == account_id
+                select(schema.groups).where(
+                    schema.groups.c.id == group_id, schema.groups.c.account_id == account_id
                 )
             )
             .mappings()
@@ -122,11 +125,11 @@ class GroupQueries(QueriesBase):
     ) -> list[Group]:
         """The account's groups by id, filtered: one keyset ``page``, a numbered page
         (``limit`` and ``offset``: the Group jobs tab), or all."""
-        query = _group_filter(select(s.groups), account_id, state, search)
+        query = _group_filter(select(schema.groups), account_id, state, search)
         if page is not None:
-            query = keyset(query, s.groups.c.id, page)
+            query = keyset(query, schema.groups.c.id, page)
         else:
-            query = query.order_by(s.groups.c.id)
+            query = query.order_by(schema.groups.c.id)
             if limit is not None:
                 query = query.limit(limit)
             if offset:
@@ -139,8 +142,8 @@ class GroupQueries(QueriesBase):
         if not group_ids:
             return {}
         rows = self.conn.execute(
-            select(s.groups.c.id, s.groups.c.name).where(
-                s.groups.c.account_id == account_id, s.groups.c.id.in_(list(group_ids))
+            select(schema.groups.c.id, schema.groups.c.name).where(
+                schema.groups.c.account_id == account_id, schema.groups.c.id.in_(list(group_ids))
             )
         )
         return {r[0]: r[1] for r in rows}
@@ -148,14 +151,16 @@ class GroupQueries(QueriesBase):
     def count_groups(
         self, account_id: int, *, state: GroupState | None = None, search: str | None = None
     ) -> int:
-        query = _group_filter(select(func.count()).select_from(s.groups), account_id, state, search)
+        query = _group_filter(
+            select(func.count()).select_from(schema.groups), account_id, state, search
+        )
         return int(self.conn.execute(query).scalar_one())
 
     def group_running(self, group_id: int) -> bool:
         return self._exists(
-            select(s.group_runs.c.id).where(
-                s.group_runs.c.group_id == group_id,
-                s.group_runs.c.state.in_([x.value for x in ACTIVE_GROUP_RUN_STATES]),
+            select(schema.group_runs.c.id).where(
+                schema.group_runs.c.group_id == group_id,
+                schema.group_runs.c.state.in_([x.value for x in ACTIVE_GROUP_RUN_STATES]),
             )
         )
 
@@ -164,19 +169,19 @@ class GroupQueries(QueriesBase):
         if not group_ids:
             return {}
         newest = (
-            select(func.max(s.group_runs.c.id).label("id"))
-            .where(s.group_runs.c.group_id.in_(list(group_ids)))
-            .group_by(s.group_runs.c.group_id)
+            select(func.max(schema.group_runs.c.id).label("id"))
+            .where(schema.group_runs.c.group_id.in_(list(group_ids)))
+            .group_by(schema.group_runs.c.group_id)
             .subquery()
         )
         rows = self.conn.execute(
             select(
-                s.group_runs.c.id,
-                s.group_runs.c.group_id,
-                s.group_runs.c.state,
-                s.group_runs.c.started_at,
-                s.group_runs.c.ended_at,
-            ).join(newest, newest.c.id == s.group_runs.c.id)
+                schema.group_runs.c.id,
+                schema.group_runs.c.group_id,
+                schema.group_runs.c.state,
+                schema.group_runs.c.started_at,
+                schema.group_runs.c.ended_at,
+            ).join(newest, newest.c.id == schema.group_runs.c.id)
         )
         return {
             r.group_id: RunSummary(

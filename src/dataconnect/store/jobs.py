@@ -13,8 +13,7 @@ from dataconnect.domain.paging import Keyset
 from dataconnect.domain.runs import ACTIVE_JOB_RUN_STATES
 from dataconnect.domain.tables import TableDef
 from dataconnect.errors import Conflict
-from dataconnect.store import records
-from dataconnect.store import schema as s
+from dataconnect.store import records, schema
 from dataconnect.store.base import QueriesBase, like_pattern, refused_as
 from dataconnect.store.paging import keyset
 
@@ -40,8 +39,8 @@ def _job_values(job: Job) -> dict[str, Any]:
 
 
 def _jobs_query() -> Select[Any]:
-    return select(s.jobs, s.group_jobs.c.group_id).outerjoin(
-        s.group_jobs, s.group_jobs.c.job_id == s.jobs.c.id
+    return select(schema.jobs, schema.group_jobs.c.group_id).outerjoin(
+        schema.group_jobs, schema.group_jobs.c.job_id == schema.jobs.c.id
     )
 
 
@@ -50,7 +49,7 @@ class JobQueries(QueriesBase):
 
     def insert_table(self, account_id: int, table: TableDef, now: datetime) -> int:
         return self._insert(
-            insert(s.data_tables).values(
+            insert(schema.data_tables).values(
                 account_id=account_id,
                 name=table.name,
                 kind=table.kind.value,
@@ -63,17 +62,18 @@ class JobQueries(QueriesBase):
 
     def tables(self, account_id: int) -> list[TableDef]:
         rows = self.conn.execute(
-            select(s.data_tables)
-            .where(s.data_tables.c.account_id == account_id)
-            .order_by(s.data_tables.c.id)
+            select(schema.data_tables)
+            .where(schema.data_tables.c.account_id == account_id)
+            .order_by(schema.data_tables.c.id)
         ).mappings()
         return [records.table(r) for r in rows]
 
     def table(self, account_id: int, name: str) -> TableDef | None:
         row = (
             self.conn.execute(
-                select(s.data_tables).where(
-                    s.data_tables.c.account_id == account_id, s.data_tables.c.name == name.upper()
+                select(schema.data_tables).where(
+                    schema.data_tables.c.account_id == account_id,
+                    schema.data_tables.c.name == name.upper(),
                 )
             )
             .mappings()
@@ -85,7 +85,7 @@ class JobQueries(QueriesBase):
 
     def insert_job(self, job: Job) -> int:
         return self._insert(
-            insert(s.jobs).values(
+            insert(schema.jobs).values(
                 account_id=job.account_id, created_at=job.created_at, **_job_values(job)
             ),
             _name_taken(job),
@@ -94,20 +94,24 @@ class JobQueries(QueriesBase):
     def update_job(self, job: Job) -> None:
         with refused_as(_name_taken(job), self.conn):
             self.conn.execute(
-                update(s.jobs)
-                .where(s.jobs.c.id == job.id, s.jobs.c.account_id == job.account_id)
+                update(schema.jobs)
+                .where(schema.jobs.c.id == job.id, schema.jobs.c.account_id == job.account_id)
                 .values(**_job_values(job))
             )
 
     def delete_job(self, account_id: int, job_id: int) -> None:
         self.conn.execute(
-            delete(s.jobs).where(s.jobs.c.id == job_id, s.jobs.c.account_id == account_id)
+            delete(schema.jobs).where(
+                schema.jobs.c.id == job_id, schema.jobs.c.account_id == account_id
+            )
         )
 
     def job(self, account_id: int, job_id: int) -> Job | None:
         row = (
             self.conn.execute(
-                _jobs_query().where(s.jobs.c.id == job_id, s.jobs.c.account_id == account_id)
+                _jobs_query().where(
+                    schema.jobs.c.id == job_id, schema.jobs.c.account_id == account_id
+                )
             )
             .mappings()
             .first()
@@ -125,26 +129,26 @@ class JobQueries(QueriesBase):
         search: str | None = None,
     ) -> list[Job]:
         """The account's jobs by id, filtered; one page of them, or all."""
-        query = _jobs_query().where(s.jobs.c.account_id == account_id)
+        query = _jobs_query().where(schema.jobs.c.account_id == account_id)
         if search:
-            query = query.where(s.jobs.c.name_key.like(like_pattern(search), escape="\\"))
+            query = query.where(schema.jobs.c.name_key.like(like_pattern(search), escape="\\"))
         if type_ is not None:
-            query = query.where(s.jobs.c.type == type_)
+            query = query.where(schema.jobs.c.type == type_)
         if state is not None:
-            query = query.where(s.jobs.c.state == state)
+            query = query.where(schema.jobs.c.state == state)
         if ids is not None:
-            query = query.where(s.jobs.c.id.in_(list(ids)))
+            query = query.where(schema.jobs.c.id.in_(list(ids)))
         if page is not None:
-            query = keyset(query, s.jobs.c.id, page)
+            query = keyset(query, schema.jobs.c.id, page)
         else:
-            query = query.order_by(s.jobs.c.id)
+            query = query.order_by(schema.jobs.c.id)
         return [records.job(r, r["group_id"]) for r in self.conn.execute(query).mappings()]
 
     def jobs_by_name(self, account_id: int, name: str) -> Job | None:
         row = (
             self.conn.execute(
                 _jobs_query().where(
-                    s.jobs.c.account_id == account_id, s.jobs.c.name_key == name.lower()
+                    schema.jobs.c.account_id == account_id, schema.jobs.c.name_key == name.lower()
                 )
             )
             .mappings()
@@ -154,8 +158,8 @@ class JobQueries(QueriesBase):
 
     def job_running(self, job_id: int) -> bool:
         return self._exists(
-            select(s.job_runs.c.id).where(
-                s.job_runs.c.job_id == job_id,
-                s.job_runs.c.state.in_([x.value for x in ACTIVE_JOB_RUN_STATES]),
+            select(schema.job_runs.c.id).where(
+                schema.job_runs.c.job_id == job_id,
+                schema.job_runs.c.state.in_([x.value for x in ACTIVE_JOB_RUN_STATES]),
             )
         )

@@ -19,10 +19,10 @@ from dataconnect.domain.runs import (
     RunKind,
     RunRef,
 )
-from dataconnect.store import schema as s
+from dataconnect.store import schema
 from dataconnect.store.wakeups import notify
 
-TABLES: dict[RunKind, Table] = {RunKind.GROUP: s.group_runs, RunKind.JOB: s.job_runs}
+TABLES: dict[RunKind, Table] = {RunKind.GROUP: schema.group_runs, RunKind.JOB: schema.job_runs}
 STATES: dict[RunKind, type[GroupRunState] | type[JobRunState]] = {
     RunKind.GROUP: GroupRunState,
     RunKind.JOB: JobRunState,
@@ -109,16 +109,16 @@ class LeaseQueries:
     def stops_for(self, worker: str) -> frozenset[RunRef]:
         """Runs this worker holds whose stop was asked for."""
         groups = self.conn.execute(
-            select(s.group_runs.c.id).where(
-                s.group_runs.c.lease_owner == worker,
-                s.group_runs.c.state == GroupRunState.STOPPING.value,
+            select(schema.group_runs.c.id).where(
+                schema.group_runs.c.lease_owner == worker,
+                schema.group_runs.c.state == GroupRunState.STOPPING.value,
             )
         )
         jobs = self.conn.execute(
-            select(s.job_runs.c.id).where(
-                s.job_runs.c.lease_owner == worker,
-                s.job_runs.c.state == JobRunState.RUNNING.value,
-                s.job_runs.c.stop_requested_at.is_not(None),
+            select(schema.job_runs.c.id).where(
+                schema.job_runs.c.lease_owner == worker,
+                schema.job_runs.c.state == JobRunState.RUNNING.value,
+                schema.job_runs.c.stop_requested_at.is_not(None),
             )
         )
         return frozenset(
@@ -142,18 +142,18 @@ class LeaseQueries:
 
     def bump_attempt(self, job_run_id: int) -> None:
         self.conn.execute(
-            update(s.job_runs)
-            .where(s.job_runs.c.id == job_run_id)
-            .values(attempt=s.job_runs.c.attempt + 1)
+            update(schema.job_runs)
+            .where(schema.job_runs.c.id == job_run_id)
+            .values(attempt=schema.job_runs.c.attempt + 1)
         )
 
     def request_job_stop(self, job_run_id: int, now: datetime, actor: str) -> bool:
         result = self.conn.execute(
-            update(s.job_runs)
+            update(schema.job_runs)
             .where(
-                s.job_runs.c.id == job_run_id,
-                s.job_runs.c.state == JobRunState.RUNNING.value,
-                s.job_runs.c.stop_requested_at.is_(None),
+                schema.job_runs.c.id == job_run_id,
+                schema.job_runs.c.state == JobRunState.RUNNING.value,
+                schema.job_runs.c.stop_requested_at.is_(None),
             )
             .values(stop_requested_at=now, stopped_by=actor)
         )
@@ -161,8 +161,8 @@ class LeaseQueries:
 
     def set_progress(self, job_run_id: int, worker: str, processed: int) -> None:
         self.conn.execute(
-            update(s.job_runs)
-            .where(s.job_runs.c.id == job_run_id, s.job_runs.c.lease_owner == worker)
+            update(schema.job_runs)
+            .where(schema.job_runs.c.id == job_run_id, schema.job_runs.c.lease_owner == worker)
             .values(records_processed=processed)
         )
 

@@ -15,9 +15,9 @@ from sqlalchemy.engine import RowMapping
 
 from dataconnect.domain.planning import Occurrence, OccurrenceState, Planned
 from dataconnect.domain.runs import RunKind, RunRef
-from dataconnect.store import schema as s
+from dataconnect.store import schema
 
-_occ = s.occurrences
+_occ = schema.occurrences
 PLANNED = OccurrenceState.PLANNED.value
 _RUN_COLUMN = {RunKind.GROUP: "group_run_id", RunKind.JOB: "job_run_id"}
 

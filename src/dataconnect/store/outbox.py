@@ -11,9 +11,9 @@ from sqlalchemy import Connection, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from dataconnect.domain.notifications import OutboxEntry
-from dataconnect.store import schema as s
+from dataconnect.store import schema
 
-_box = s.outbox
+_box = schema.outbox
 PENDING = "pending"
 
 

@@ -20,7 +20,7 @@ from dataconnect.domain.runs import (
     is_terminal_job_run,
 )
 from dataconnect.errors import Conflict
-from dataconnect.store import schema as s
+from dataconnect.store import schema
 from dataconnect.store.base import QueriesBase
 from dataconnect.store.paging import keyset
 
@@ -57,14 +57,14 @@ def job_run(row: RowMapping) -> JobRun:
 # keying it for SQLAlchemy's compile cache costs more CPU than running it. The SET clause of
 # these updates comes from the keys of the parameters given.
 _ENDED_JOB_RUN_STATES = [st.value for st in JobRunState if is_terminal_job_run(st)]
-_INSERT_JOB_RUN = insert(s.job_runs)
-_INSERT_EVENT = insert(s.run_events)
-_JOB_RUN = select(s.job_runs).where(s.job_runs.c.id == bindparam("b_id"))
-_JOB_RUN_OF = _JOB_RUN.where(s.job_runs.c.account_id == bindparam("b_account"))
-_MOVE_JOB_RUN = update(s.job_runs).where(
-    s.job_runs.c.id == bindparam("b_id"), s.job_runs.c.state == bindparam("b_state")
+_INSERT_JOB_RUN = insert(schema.job_runs)
+_INSERT_EVENT = insert(schema.run_events)
+_JOB_RUN = select(schema.job_runs).where(schema.job_runs.c.id == bindparam("b_id"))
+_JOB_RUN_OF = _JOB_RUN.where(schema.job_runs.c.account_id == bindparam("b_account"))
+_MOVE_JOB_RUN = update(schema.job_runs).where(
+    schema.job_runs.c.id == bindparam("b_id"), schema.job_runs.c.state == bindparam("b_state")
 )
-_MOVE_OWN_JOB_RUN = _MOVE_JOB_RUN.where(s.job_runs.c.lease_owner == bindparam("b_owner"))
+_MOVE_OWN_JOB_RUN = _MOVE_JOB_RUN.where(schema.job_runs.c.lease_owner == bindparam("b_owner"))
 
 
 class RunQueries(QueriesBase):
@@ -198,29 +198,31 @@ class RunQueries(QueriesBase):
         self, account_id: int, *, job_id: int | None, state: str | None, page: Keyset
     ) -> list[JobRun]:
         """One page of the account's job runs, newest first."""
-        query = select(s.job_runs).where(s.job_runs.c.account_id == account_id)
+        query = select(schema.job_runs).where(schema.job_runs.c.account_id == account_id)
         if job_id is not None:
-            query = query.where(s.job_runs.c.job_id == job_id)
+            query = query.where(schema.job_runs.c.job_id == job_id)
         if state is not None:
-            query = query.where(s.job_runs.c.state == state)
-        rows = self.conn.execute(keyset(query, s.job_runs.c.id, page, newest_first=True))
+            query = query.where(schema.job_runs.c.state == state)
+        rows = self.conn.execute(keyset(query, schema.job_runs.c.id, page, newest_first=True))
         return [job_run(r) for r in rows.mappings()]
 
     def ended_job_runs(self, account_id: int, *, page: Keyset) -> list[JobRun]:
         """One page of finished job runs, newest first (the Completed jobs tab)."""
-        query = select(s.job_runs).where(
-            s.job_runs.c.account_id == account_id,
-            s.job_runs.c.state.in_(_ENDED_JOB_RUN_STATES),
+        query = select(schema.job_runs).where(
+            schema.job_runs.c.account_id == account_id,
+            schema.job_runs.c.state.in_(_ENDED_JOB_RUN_STATES),
         )
-        rows = self.conn.execute(keyset(query, s.job_runs.c.id, page, newest_first=True))
+        rows = self.conn.execute(keyset(query, schema.job_runs.c.id, page, newest_first=True))
         return [job_run(r) for r in rows.mappings()]
 
     def run_events(self, run: RunRef) -> list[RunEvent]:
         """The run's recorded transitions, oldest first."""
         rows = self.conn.execute(
-            select(s.run_events)
-            .where(s.run_events.c.run_kind == run.kind.value, s.run_events.c.run_id == run.id)
-            .order_by(s.run_events.c.id)
+            select(schema.run_events)
+            .where(
+                schema.run_events.c.run_kind == run.kind.value, schema.run_events.c.run_id == run.id
+            )
+            .order_by(schema.run_events.c.id)
         ).mappings()
         return [
             RunEvent(
@@ -240,13 +242,15 @@ class RunQueries(QueriesBase):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             newest = (
-                select(func.max(s.job_runs.c.id).label("id"))
-                .where(s.job_runs.c.account_id == account_id, s.job_runs.c.job_id.in_(chunk))
-                .group_by(s.job_runs.c.job_id)
+                select(func.max(schema.job_runs.c.id).label("id"))
+                .where(
+                    schema.job_runs.c.account_id == account_id, schema.job_runs.c.job_id.in_(chunk)
+                )
+                .group_by(schema.job_runs.c.job_id)
                 .subquery()
             )
             rows = self.conn.execute(
-                select(s.job_runs).join(newest, newest.c.id == s.job_runs.c.id)
+                select(schema.job_runs).join(newest, newest.c.id == schema.job_runs.c.id)
             ).mappings()
             out.update((r["job_id"], job_run(r)) for r in rows)
         return out
@@ -262,13 +266,15 @@ class RunQueries(QueriesBase):
     ) -> list[JobRun]:
         """Runs of a job that started (or, still queued, were requested) in [since, until),
         newest first."""
-        start = func.coalesce(s.job_runs.c.started_at, s.job_runs.c.created_at)
-        query = select(s.job_runs).where(
-            s.job_runs.c.account_id == account_id, s.job_runs.c.job_id == job_id
+        start = func.coalesce(schema.job_runs.c.started_at, schema.job_runs.c.created_at)
+        query = select(schema.job_runs).where(
+            schema.job_runs.c.account_id == account_id, schema.job_runs.c.job_id == job_id
         )
         if since is not None:
             query = query.where(start >= since)
         if until is not None:
             query = query.where(start < until)
-        rows = self.conn.execute(query.order_by(s.job_runs.c.id.desc()).limit(limit)).mappings()
+        rows = self.conn.execute(
+            query.order_by(schema.job_runs.c.id.desc()).limit(limit)
+        ).mappings()
         return [job_run(r) for r in rows]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select, update
 
 from dataconnect.domain.accounts import User
-from dataconnect.store import schema as s
+from dataconnect.store import schema
 from dataconnect.store.records import user as user_record
 
 
@@ -18,7 +18,7 @@ class SessionQueries:
         self, token_hash: str, user_id: int, csrf_token: str, now: datetime, expires_at: datetime
     ) -> None:
         self.conn.execute(
-            insert(s.web_sessions).values(
+            insert(schema.web_sessions).values(
                 token_hash=token_hash,
                 user_id=user_id,
                 csrf_token=csrf_token,
@@ -31,9 +31,12 @@ class SessionQueries:
         """The user, CSRF token and flash note of a live session."""
         row = (
             self.conn.execute(
-                select(s.users, s.web_sessions.c.csrf_token, s.web_sessions.c.flash)
-                .join(s.web_sessions, s.web_sessions.c.user_id == s.users.c.id)
-                .where(s.web_sessions.c.token_hash == token_hash, s.web_sessions.c.expires_at > now)
+                select(schema.users, schema.web_sessions.c.csrf_token, schema.web_sessions.c.flash)
+                .join(schema.web_sessions, schema.web_sessions.c.user_id == schema.users.c.id)
+                .where(
+                    schema.web_sessions.c.token_hash == token_hash,
+                    schema.web_sessions.c.expires_at > now,
+                )
             )
             .mappings()
             .first()
@@ -44,21 +47,29 @@ class SessionQueries:
 
     def set_flash(self, token_hash: str, flash: str | None) -> None:
         self.conn.execute(
-            update(s.web_sessions)
-            .where(s.web_sessions.c.token_hash == token_hash)
+            update(schema.web_sessions)
+            .where(schema.web_sessions.c.token_hash == token_hash)
             .values(flash=flash)
         )
 
     def delete_session(self, token_hash: str) -> None:
-        self.conn.execute(delete(s.web_sessions).where(s.web_sessions.c.token_hash == token_hash))
+        self.conn.execute(
+            delete(schema.web_sessions).where(schema.web_sessions.c.token_hash == token_hash)
+        )
 
     def delete_expired_sessions(self, now: datetime) -> int:
-        result = self.conn.execute(delete(s.web_sessions).where(s.web_sessions.c.expires_at <= now))
+        result = self.conn.execute(
+            delete(schema.web_sessions).where(schema.web_sessions.c.expires_at <= now)
+        )
         return int(result.rowcount)
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self.conn.execute(
-            update(s.users).where(s.users.c.id == user_id).values(password_hash=password_hash)
+            update(schema.users)
+            .where(schema.users.c.id == user_id)
+            .values(password_hash=password_hash)
         )
         # A new password signs every browser of that user out.
-        self.conn.execute(delete(s.web_sessions).where(s.web_sessions.c.user_id == user_id))
+        self.conn.execute(
+            delete(schema.web_sessions).where(schema.web_sessions.c.user_id == user_id)
+        )
