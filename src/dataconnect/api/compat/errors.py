@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dataconnect import error_codes
 from dataconnect.errors import (
     BadRequest,
     DataConnectError,
@@ -44,17 +45,6 @@ TITLES = {
     "METHOD_NOT_ALLOWED": "Method not allowed",
     "BODY_TOO_LARGE": "Body too large",
     "INTERNAL_ERROR": "Internal error",
-}
-
-# the services' codes → the original's
-_CODES = {
-    "JOB_NOT_FOUND": "CONNECT_JOB_NOT_FOUND",
-    "JOB_RUN_NOT_FOUND": "CONNECT_JOB_RUN_NOT_FOUND",
-    "JOB_NOT_ACTIVE": "CONNECT_JOB_INACTIVE",
-    "JOB_TYPE_NOT_RUNNABLE": "CONNECT_JOB_NOT_TRIGGERABLE",
-    "JOB_KIND_NOT_RUNNABLE": "CONNECT_JOB_NOT_TRIGGERABLE",
-    "JOB_ALREADY_RUNNING": "CONNECT_JOB_ALREADY_RUNNING",
-    "GROUP_RUNNING": "CONNECT_JOB_ALREADY_RUNNING",
 }
 
 # Starlette's own errors (no route, wrong method, body too large); any other status: INVALID.
@@ -93,15 +83,16 @@ def error(status: int, code: str, detail: str, title: str | None = None) -> JSON
 
 def translate(exc: DataConnectError) -> CompatError:
     """A service error as the original system would have reported it: by its class for the
-    token, role and input errors, else under the original's name for its code (a code the
-    original has no name for is kept), 404 for NotFound and 400 for the rest."""
+    token, role and input errors, else under the original's name for its code (the registry's
+    ``compat``; a code the original has no name for is kept), 404 for NotFound and 400 for the
+    rest."""
     if isinstance(exc, Unauthenticated):
         return CompatError(401, "UNAUTHORIZED", exc.message)
     if isinstance(exc, PermissionDenied):
         return CompatError(401, "CONNECT_DISABLED_FOR_USER", NOT_ENABLED)
     if isinstance(exc, ValidationFailed | BadRequest):
         return CompatError(400, INVALID, exc.message)
-    code = _CODES.get(exc.code, exc.code)
+    code = error_codes.compat_code(exc.code)
     return CompatError(404 if isinstance(exc, NotFound) else 400, code, exc.message)
 
 
