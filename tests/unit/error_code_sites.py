@@ -15,7 +15,8 @@ A *site* is one code at one place, with the kind the place gives it:
 
 A code given as a name is followed to its assignment in the function or to a module constant
 (imported ones too); one passed on from elsewhere (``exc.code``, ``problems[0].code``) is the
-business of the site that made it.
+business of the site that made it, and the few codes that only travel so are listed in ``UNSEEN``.
+The registry itself (``error_codes.py``) is not scanned.
 """
 
 from __future__ import annotations
@@ -170,6 +171,7 @@ def modules() -> tuple[Module, ...]:
     return tuple(found)
 
 
+@functools.cache
 def _by_name() -> dict[str, Module]:
     return {m.name: m for m in modules()}
 

@@ -46,6 +46,7 @@ from .error_code_sites import (
     CARRIERS,
     FAILURE_ENUMS,
     PASS_THROUGH,
+    TABLES,
     UNSEEN,
     Site,
     code_parameters,
@@ -56,8 +57,9 @@ from .error_code_sites import (
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+# The HTTP layers' own answers, which give their status with the code.
 HTTP_CARRIERS = {name for name, carrier in CARRIERS.items() if carrier.kind is Kind.HTTP}
-HTTP_CARRIERS |= {"codes", "HTTP_CODES"}  # the tables of Starlette's statuses
+HTTP_CARRIERS |= {name for name, kind in TABLES.items() if kind is Kind.HTTP}
 
 # The statuses /api/v1 answered before the registry existed (api/errors.py's own table, with
 # 400 for anything else): the truth the registry must keep.
