@@ -9,7 +9,8 @@
     └── BadRequest         (400)      malformed request that is not a field problem
 
 Transports translate these once, at their edge (``api/errors.py``, ``cli``); nothing below them
-knows about HTTP statuses or exit codes.
+knows about HTTP statuses or exit codes. Every code is registered, with its meaning, in
+``error_codes.py``.
 """
 
 from __future__ import annotations

@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from dataconnect import __version__
-from dataconnect.api import errors
+from dataconnect.api import compat, errors
 from dataconnect.api.routes import (
     account,
-    compat,
     files,
     group_runs,
     groups,

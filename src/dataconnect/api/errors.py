@@ -1,4 +1,5 @@
-"""Errors to application/problem+json, in one place: exception class → HTTP status."""
+"""Errors to application/problem+json, in one place: exception class → HTTP status (the
+registry's, ``dataconnect.error_codes``)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dataconnect.errors import (
-    BadRequest,
-    Conflict,
-    DataConnectError,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-    ValidationFailed,
-)
+from dataconnect import error_codes
+from dataconnect.errors import DataConnectError, ValidationFailed
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
+# Exception class → status, as the registry has it (in its order; anything else is 400).
 STATUS: dict[type[DataConnectError], int] = {
-    ValidationFailed: 422,
-    NotFound: 404,
-    Conflict: 409,
-    PermissionDenied: 403,
-    Unauthenticated: 401,
-    BadRequest: 400,
+    cls: error_codes.KIND_STATUS[kind] for cls, kind in error_codes.EXCEPTION_KINDS.items()
 }
 
 TITLES = {
@@ -92,7 +82,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DataConnectError)
     async def _domain(_: Request, exc: DataConnectError) -> JSONResponse:
-        status = next((v for k, v in STATUS.items() if isinstance(exc, k)), 400)
+        status = error_codes.http_status(exc)
         errors = None
         if isinstance(exc, ValidationFailed):
             errors = [
