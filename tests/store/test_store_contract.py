@@ -19,7 +19,7 @@ from dataconnect.domain.accounts import Caller
 from dataconnect.domain.tables import TableDef
 from dataconnect.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from dataconnect.store import schema as s
-from dataconnect.store.data import RUN_ID, physical_name, sql_table
+from dataconnect.store.data import CHANGE_SEQ, RUN_ID, physical_name, sql_table
 from dataconnect.store.store import Tx
 from dataconnect.testing import (
     contacts_table,
@@ -174,7 +174,8 @@ def test_a_profile_list_creates_its_sql_table(app: App, caller: Caller) -> None:
         c["name"]
         for c in inspect(app.engines.data).get_columns(physical, schema=app.engines.data_schema)
     }
-    assert columns == {f.name for f in created.fields} | {RUN_ID}  # + the run that wrote each row
+    # + the run that wrote each row, and the change sequence of the run that last changed it
+    assert columns == {f.name for f in created.fields} | {RUN_ID, CHANGE_SEQ}
     assert {"RIID_", "EMAIL_ADDRESS_", "FIRST_NAME"} <= columns
     pk = inspect(app.engines.data).get_pk_constraint(physical, schema=app.engines.data_schema)
     assert pk["constrained_columns"] == ["RIID_"]

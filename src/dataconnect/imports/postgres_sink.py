@@ -38,7 +38,7 @@ from dataconnect.imports.sink import (
     Target,
     result_row,
 )
-from dataconnect.store.data import RESULT_COLUMNS, RUN_ID, physical_name, quote
+from dataconnect.store.data import CHANGE_SEQ, RESULT_COLUMNS, RUN_ID, physical_name, quote
 
 
 class PostgresSink:
@@ -59,7 +59,8 @@ class PostgresSink:
         table = target.table
         self._kind = table.kind
         self._schema = quote(schema)
-        self._table = f"{self._schema}.{quote(physical_name(target.account_id, table.name))}"
+        self._table_key = physical_name(target.account_id, table.name)
+        self._table = f"{self._schema}.{quote(self._table_key)}"
         self._markers = f"{self._schema}.{quote('import_markers')}"
         self._stamp = (
             [] if table.kind is TableKind.SUPPLEMENTAL else ["CREATED_DATE_", "MODIFIED_DATE_"]
@@ -83,12 +84,8 @@ class PostgresSink:
             types.append(found)
         self._stage_columns = [(n, pg_type(f)) for n, f in zip(names, types, strict=True)]
         self._with_key = table.kind is TableKind.PET
-        self._insert_consts: tuple[Any, ...] = (
-            *([target.now] * len(self._stamp)),
-            target.job_run_id,
-            *plan.insert_extra.values(),
-        )
-        self._insert_const_columns = [*self._stamp, RUN_ID, *plan.insert_extra]
+        self._seq = 0  # the run's change sequence in the table, taken in begin under its lock
+        self._insert_const_columns = [*self._stamp, RUN_ID, CHANGE_SEQ, *plan.insert_extra]
         # Session temp tables, one per shape, emptied at each commit: created once per pooled
         # connection instead of once per run (catalog writes cost more than a small import).
         shape = hashlib.sha1(repr(self._stage_columns).encode(), usedforsecurity=False)
@@ -103,8 +100,16 @@ class PostgresSink:
             f"({', '.join(quote(c) for c in [*written, *self._insert_const_columns])}) FROM STDIN"
         )
         self._direct_copy_sql = (
-            f"COPY {self._table} ({', '.join(quote(c) for c in [*written, RUN_ID])}) FROM STDIN"
+            f"COPY {self._table} "
+            f"({', '.join(quote(c) for c in [*written, RUN_ID, CHANGE_SEQ])}) FROM STDIN"
         )
+
+    @property
+    def _insert_consts(self) -> tuple[Any, ...]:
+        """What every inserted row of the run holds alike, in ``_insert_const_columns`` order."""
+        target = self._target
+        stamps = [target.now] * len(self._stamp)
+        return (*stamps, target.job_run_id, self._seq, *self._plan.insert_extra.values())
 
     # --- transaction ----------------------------------------------------------------------
 
@@ -136,6 +141,13 @@ class PostgresSink:
             if found:
                 self.rollback()
                 raise AlreadyApplied
+            # Taken under the table's lock: its writers commit in the order of these numbers.
+            seq = conn.execute(
+                f"SELECT coalesce(max(seq), 0) + 1 FROM {self._markers} WHERE table_key = %s",
+                (self._table_key,),
+            ).fetchone()
+            assert seq is not None
+            self._seq = int(seq[0])
             if self._kind is TableKind.SUPPLEMENTAL and (
                 self._plan.supplemental_mode is SupplementalMode.REPLACE
             ):
@@ -189,9 +201,15 @@ class PostgresSink:
         assert self._conn is not None
         try:
             self._conn.execute(
-                f"INSERT INTO {self._markers} (job_run_id, account_id, applied_at) "
-                "VALUES (%s, %s, %s)",
-                (self._target.job_run_id, self._target.account_id, self._target.now),
+                f"INSERT INTO {self._markers} (job_run_id, account_id, applied_at, table_key, seq) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (
+                    self._target.job_run_id,
+                    self._target.account_id,
+                    self._target.now,
+                    self._table_key,
+                    self._seq,
+                ),
             )
             self._conn.execute(
                 f"INSERT INTO {self._schema}.{quote('import_results')} "
@@ -228,7 +246,7 @@ class PostgresSink:
         if self._trusting:
             return CopyText(len(self._written_columns), self._insert_consts)
         if not self._keyed:
-            return CopyText(len(self._written_columns), (self._target.job_run_id,))
+            return CopyText(len(self._written_columns), (self._target.job_run_id, self._seq))
         return Staging(len(self._stage_columns), self._with_key)
 
     def write_prepared(self, batch: Prepared) -> BatchResult:
@@ -359,7 +377,8 @@ class PostgresSink:
                 sets.append(f"{quote('MODIFIED_DATE_')} = %s")
                 params.append(self._target.now)
             sets.append(f"{quote(RUN_ID)} = %s")
-            params.append(run)
+            sets.append(f"{quote(CHANGE_SEQ)} = %s")
+            params += [run, self._seq]
             changed = conn.execute(
                 f"UPDATE {table} t SET {', '.join(sets)} FROM {stage} s "
                 f"WHERE {match} RETURNING s.{IDX}",

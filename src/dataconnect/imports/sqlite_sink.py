@@ -32,7 +32,14 @@ from dataconnect.imports.sink import (
     result_row,
 )
 from dataconnect.imports.sqlite_lookups import ReaderLookups, pack, unpack
-from dataconnect.store.data import RESULT_COLUMNS, ROW_ID, RUN_ID, physical_name, quote
+from dataconnect.store.data import (
+    CHANGE_SEQ,
+    RESULT_COLUMNS,
+    ROW_ID,
+    RUN_ID,
+    physical_name,
+    quote,
+)
 
 LOOKUP_CHUNK = 500
 LOCK_POLL_MS = 1000  # while waiting for the write lock, the stop token is read this often
@@ -97,22 +104,39 @@ class SqliteSink:
         self._seen_sql = ""
         self._pooled: Any = None  # the pool's wrapper of ``_conn``, given back at the end
         table = target.table
-        self._table = quote(physical_name(target.account_id, table.name))
+        self._table_key = physical_name(target.account_id, table.name)
+        self._table = quote(self._table_key)
+        self._seq = 0
         self._kind = table.kind
         self._rowkey = ROW_ID if table.kind is TableKind.SUPPLEMENTAL else "RIID_"
         self._stamp = (
             [] if table.kind is TableKind.SUPPLEMENTAL else ["CREATED_DATE_", "MODIFIED_DATE_"]
         )
+        self._insert_sql = self._update_sql = ""  # made in begin: they hold its sequence
+        key_table = target.parent if table.kind is TableKind.PET and target.parent else table
+        self._time_keys = any(
+            (f := key_table.field(c)) is not None and f.type is FieldType.TIMESTAMP
+            for c in plan.key_columns
+        )
+        # A match left alone (no_update) is marked this run's, to find a repeat in the file,
+        # but keeps its change sequence: it did not change.
+        self._touch_sql = (
+            f"UPDATE {self._table} SET {quote(RUN_ID)} = {_literal(target.job_run_id)} "
+            f"WHERE {quote(self._rowkey)} = ?"
+        )
+
+    def _write_statements(self, seq: int) -> None:
+        """The insert and update of the run: what every row of it has alike (its id, times,
+        change sequence) goes into the SQL as literals (checked by ``_literal``): binding them
+        again for each row costs a fifth of the insert."""
+        target, plan = self._target, self._plan
         written = plan.written_columns
-        insert_cols = list(written)
-        if table.kind is TableKind.PET:
-            insert_cols = ["RIID_", *written]
-        # Values the same for every row of the run are written into the statements as literals
-        # (checked by ``_literal``): binding them again for each row costs a fifth of the insert.
+        insert_cols = ["RIID_", *written] if self._kind is TableKind.PET else list(written)
         now_text = _adapt_datetime(target.now)
         constants = {
             **dict.fromkeys(self._stamp, now_text),
             RUN_ID: target.job_run_id,
+            CHANGE_SEQ: seq,
             **plan.insert_extra,
         }
         cols = [*insert_cols, *constants]
@@ -121,26 +145,17 @@ class SqliteSink:
             f"INSERT INTO {self._table} ({', '.join(quote(c) for c in cols)}) "
             f"VALUES ({', '.join(values)})"
         )
-        run_literal = _literal(target.job_run_id)
         # Parameters are numbered: an update binds the row's values as they come, and leaves out
         # its match columns (equal by definition), which spares their index entries.
-        unchanged = set(plan.key_columns) if table.kind is not TableKind.PET else set()
+        unchanged = set(plan.key_columns) if self._kind is not TableKind.PET else set()
         sets = [f"{quote(c)} = ?{i}" for i, c in enumerate(written, start=1) if c not in unchanged]
         if self._stamp:
             sets.append(f"{quote('MODIFIED_DATE_')} = {_literal(now_text)}")
-        sets.append(f"{quote(RUN_ID)} = {run_literal}")
+        sets.append(f"{quote(RUN_ID)} = {_literal(target.job_run_id)}")
+        sets.append(f"{quote(CHANGE_SEQ)} = {_literal(seq)}")
         self._update_sql = (
             f"UPDATE {self._table} SET {', '.join(sets)} "
             f"WHERE {quote(self._rowkey)} = ?{len(written) + 1}"
-        )
-        key_table = target.parent if table.kind is TableKind.PET and target.parent else table
-        self._time_keys = any(
-            (f := key_table.field(c)) is not None and f.type is FieldType.TIMESTAMP
-            for c in plan.key_columns
-        )
-        self._touch_sql = (
-            f"UPDATE {self._table} SET {quote(RUN_ID)} = {run_literal} "
-            f"WHERE {quote(self._rowkey)} = ?"
         )
 
     # --- transaction ----------------------------------------------------------------------
@@ -156,6 +171,12 @@ class SqliteSink:
         if found:
             self.rollback()
             raise AlreadyApplied
+        # Taken under the data file's write lock: the table's writers commit in this order.
+        (self._seq,) = self._conn.execute(
+            "SELECT coalesce(max(seq), 0) + 1 FROM import_markers WHERE table_key = ?",
+            (self._table_key,),
+        ).fetchone()
+        self._write_statements(self._seq)
         if self._kind is TableKind.SUPPLEMENTAL and (
             self._plan.supplemental_mode is SupplementalMode.REPLACE
         ):
@@ -245,8 +266,15 @@ class SqliteSink:
     def commit(self, applied: Applied) -> None:
         try:
             self._conn.execute(
-                "INSERT INTO import_markers (job_run_id, account_id, applied_at) VALUES (?, ?, ?)",
-                (self._target.job_run_id, self._target.account_id, self._target.now),
+                "INSERT INTO import_markers (job_run_id, account_id, applied_at, table_key, seq) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    self._target.job_run_id,
+                    self._target.account_id,
+                    self._target.now,
+                    self._table_key,
+                    self._seq,
+                ),
             )
             self._conn.execute(
                 f"INSERT INTO import_results ({', '.join(RESULT_COLUMNS)}) "

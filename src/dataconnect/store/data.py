@@ -35,6 +35,11 @@ from dataconnect.store.types import Id, UTCDateTime
 
 ROW_ID = "_ROW_ID"  # internal key of supplemental tables; no user field can take this name
 RUN_ID = "_RUN_ID"  # the import run that last wrote the row: finds keys repeated in one file
+# The change sequence of the import that last changed the row (inserted or updated it, not a
+# match left alone): imports of one table commit in the order of their sequence numbers, so an
+# export that read up to number K finds everything changed since in ``_CHANGE_SEQ > K``.
+CHANGE_SEQ = "_CHANGE_SEQ"
+HIDDEN_COLUMNS = frozenset({ROW_ID, RUN_ID, CHANGE_SEQ})
 _SAFE_IDENT = re.compile(r"[A-Za-z0-9_$#]{1,63}")
 # Every list is indexed on its usual keys; other match keys get an index when a job needs one,
 # so imports do not pay for indexes nobody matches on.
@@ -51,6 +56,11 @@ def data_metadata(schema: str | None) -> MetaData:
         Column("job_run_id", Id, primary_key=True),
         Column("account_id", Id, nullable=False),
         Column("applied_at", UTCDateTime, nullable=False),
+        # The table the run wrote (its physical name) and its change sequence there: taken
+        # under the table's write lock, so a table's numbers follow the order of its commits.
+        Column("table_key", String(80), nullable=True),
+        Column("seq", BigInteger, nullable=True),
+        Index("ix_import_markers_table_key_seq", "table_key", "seq", unique=True),
     )
     Table(
         "import_results",
@@ -118,6 +128,7 @@ def sql_table(account_id: int, table: TableDef, schema: str | None) -> Table:
             continue
         columns.append(Column(f.name, _column_type(f), nullable=True))
     columns.append(Column(RUN_ID, BigInteger(), nullable=True))
+    columns.append(Column(CHANGE_SEQ, BigInteger(), nullable=True))
     extras: list[Any] = []
     if table.kind is TableKind.SUPPLEMENTAL and table.primary_key:
         extras.append(UniqueConstraint(*table.primary_key, name=f"uq_{name}_pk"))
@@ -193,7 +204,7 @@ class DataTables:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in row.items():
-        if k in (ROW_ID, RUN_ID):
+        if k in HIDDEN_COLUMNS:
             continue
         out[k] = v.isoformat() if isinstance(v, datetime | date) else v
     return out
