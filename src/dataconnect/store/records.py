@@ -10,20 +10,16 @@ from sqlalchemy.engine import RowMapping
 from dataconnect.domain.accounts import Account, Role, User
 from dataconnect.domain.formats import FileFormat
 from dataconnect.domain.groups import Group, GroupState, Notification, NotifyWhen
-from dataconnect.domain.jobs import (
+from dataconnect.domain.job_settings import (
     ExportSettings,
     ImportSettings,
-    Job,
-    JobKind,
-    JobState,
-    JobType,
     MatchRule,
     PermissionDefault,
     PermissionRule,
-    RunMode,
     SupplementalMode,
     UpdateOnMatch,
 )
+from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
 from dataconnect.domain.schedules import Schedule, ScheduleKind
 from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
 
