@@ -133,6 +133,7 @@ def _shape(hint: object, where: str) -> Shape:
         if issubclass(hint, StrEnum):
             return Choice(hint)
         if dataclasses.is_dataclass(hint):
+            settings_of(hint)  # described with its parent, so its own fields are checked now
             return RecordOf(hint)
         if hint in (str, int, float, bool):
             return Scalar(hint)
