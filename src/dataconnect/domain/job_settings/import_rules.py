@@ -1,6 +1,7 @@
 """Import settings checked against the account's tables: target, mapping, match, permission.
 
-Every problem is collected, in the order of the settings' keys, so a request sees them all.
+Every problem is collected so a request sees them all; their fields, codes and order are
+the API's contract (tests/unit/test_job_settings.py).
 """
 
 from __future__ import annotations
