@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,17 +11,21 @@ from typing import Any
 from dataconnect.bootstrap import App, build
 from dataconnect.clock import FakeClock
 from dataconnect.config import Settings
+from dataconnect.domain import plain
 from dataconnect.domain.accounts import Caller
 
 __all__ = [
     "FakeClock",
     "contacts_table",
+    "every_export_setting",
+    "every_import_setting",
     "group_request",
     "import_job",
     "make_account",
     "make_app",
     "pet_table",
     "supplemental_table",
+    "unset_settings",
 ]
 
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -126,6 +131,68 @@ def import_job(
     job["activate"] = activate
     job.update(changes)
     return job
+
+
+# Every setting away from its default, for the drift tests: what the domain's records define
+# must come back unchanged through parsing, the store, the API and the CLI. A new setting
+# needs a value here (unset_settings says which are missing).
+_EVERY_IMPORT_SETTING: dict[str, Any] = {
+    "file_pattern": "customers_{YYYYMMDD}_{HH24MISS}.txt",
+    "format": {
+        "delimiter": "|",
+        "qualifier": None,
+        "header": False,
+        "encoding": "windows-1252",
+        "date_format": "%d.%m.%Y",
+    },
+    "count_file": True,
+    "target": "CONTACTS",
+    "mapping": {"1": "CUSTOMER_ID_", "2": "EMAIL_ADDRESS_", "3": None, "4": "CITY_"},
+    "match": {
+        "columns": ["CUSTOMER_ID_", "EMAIL_ADDRESS_"],
+        "insert_on_no_match": False,
+        "update_on_match": "no_update",
+    },
+    "permission": {"default": "OPTIN", "optin_value": "Y", "optout_value": "N"},
+    "supplemental_mode": "append",
+    "max_reject_percent": 12.5,
+}
+_EVERY_EXPORT_SETTING: dict[str, Any] = {
+    "source": "CONTACTS",
+    "fields": ["RIID_", "EMAIL_ADDRESS_", "CITY_"],
+    "file_pattern": "contacts_{YYYYMMDD}.txt",
+    "format": {
+        "delimiter": "\t",
+        "qualifier": None,
+        "header": False,
+        "encoding": "iso-8859-1",
+        "date_format": "%Y%m%d",
+    },
+    "changed_since_last_run": True,
+}
+
+
+def every_import_setting() -> dict[str, Any]:
+    """Import settings into CONTACTS with every key set, none to its default."""
+    return copy.deepcopy(_EVERY_IMPORT_SETTING)
+
+
+def every_export_setting() -> dict[str, Any]:
+    """Export settings from CONTACTS with every key set, none to its default."""
+    return copy.deepcopy(_EVERY_EXPORT_SETTING)
+
+
+def unset_settings(record: object, where: str = "") -> list[str]:
+    """The fields of a settings record (and of the records in it) left at their default."""
+    out: list[str] = []
+    for setting in plain.settings_of(type(record)):
+        value = getattr(record, setting.name)
+        at = f"{where}{setting.name}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out += unset_settings(value, f"{at}.")
+        elif not setting.required and value == setting.default:
+            out.append(at)
+    return out
 
 
 def group_request(

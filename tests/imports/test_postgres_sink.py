@@ -22,7 +22,7 @@ from dataconnect.bootstrap import App, build
 from dataconnect.config import Settings
 from dataconnect.domain.accounts import Caller
 from dataconnect.domain.imports import Reject
-from dataconnect.domain.jobs import parse_import_settings
+from dataconnect.domain.job_settings import parse_import_settings
 from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.imports.plan import RowPlan, build_plan
 from dataconnect.imports.postgres_sink import PostgresSink

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dataconnect.domain.jobs import (
+from dataconnect.domain.job_settings import (
     ImportSettings,
     PermissionDefault,
     SupplementalMode,

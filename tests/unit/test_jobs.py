@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
+from dataconnect.domain.job_settings import ExportSettings, ImportSettings
 from dataconnect.domain.jobs import (
-    ExportSettings,
-    ImportSettings,
     JobKind,
     JobState,
     JobType,

@@ -6,9 +6,19 @@ tables, qualification) lives in the domain, so its error codes are the same from
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from dataconnect.domain import plain
+from dataconnect.domain.formats import FileFormat
+from dataconnect.domain.job_settings import (
+    ExportSettings,
+    ImportSettings,
+    MatchRule,
+    PermissionRule,
+)
 
 
 class Strict(BaseModel):
@@ -30,44 +40,60 @@ class TableCreate(Strict):
     primary_key: list[str] | None = None
 
 
-class FormatIn(Strict):
-    delimiter: str | None = None
-    qualifier: str | None = None
-    header: bool | None = None
-    encoding: str | None = None
-    date_format: str | None = None
+# --- job settings: made from the domain's records, which are their one definition ---------
+
+_MODEL_NAMES: dict[type, str] = {
+    ImportSettings: "ImportIn",
+    ExportSettings: "ExportIn",
+    FileFormat: "FormatIn",
+    MatchRule: "MatchIn",
+    PermissionRule: "PermissionIn",
+}  # any other record: its class name + "In"
+_SETTINGS_MODELS: dict[type, type[Strict]] = {}
 
 
-class MatchIn(Strict):
-    columns: list[str] | None = None
-    insert_on_no_match: bool | None = None
-    update_on_match: Literal["replace_all", "no_update"] | str | None = None
+def settings_model(record: type) -> type[Strict]:
+    """The request model of a settings record: every key of the record, each optional and
+    nullable (the domain fills in defaults and reports what is missing with its own codes);
+    a choice is one of the enum's values "or any string", so the domain reports a wrong one
+    too. The descriptions are the fields' ``doc``."""
+    model = _SETTINGS_MODELS.get(record)
+    if model is None:
+        fields: dict[str, Any] = {
+            s.name: (_json_type(s.shape) | None, Field(None, description=s.doc or None))
+            for s in plain.settings_of(record)
+        }
+        model = create_model(
+            _MODEL_NAMES.get(record, f"{record.__name__}In"),
+            __base__=Strict,
+            __module__=__name__,
+            __doc__=record.__doc__,
+            **fields,
+        )
+        _SETTINGS_MODELS[record] = model
+    return model
 
 
-class PermissionIn(Strict):
-    default: Literal["OPTIN", "OPTOUT"] | str | None = None
-    optin_value: str | None = None
-    optout_value: str | None = None
+def _json_type(shape: plain.Shape) -> Any:
+    if isinstance(shape, plain.Nullable):
+        return _json_type(shape.inner) | None
+    if isinstance(shape, plain.Choice):
+        return Literal[tuple(e.value for e in shape.enum)] | str
+    if isinstance(shape, plain.ListOf):
+        return GenericAlias(list, (_json_type(shape.item),))
+    if isinstance(shape, plain.PairsOf):
+        return GenericAlias(dict, (_json_type(shape.key), _json_type(shape.value)))
+    if isinstance(shape, plain.RecordOf):
+        return settings_model(shape.record)
+    return shape.kind
 
 
-class ImportIn(Strict):
-    file_pattern: str | None = None
-    format: FormatIn | None = None
-    count_file: bool | None = None
-    target: str | None = None
-    mapping: dict[str, str | None] | None = None
-    match: MatchIn | None = None
-    permission: PermissionIn | None = None
-    supplemental_mode: Literal["merge", "append", "replace"] | str | None = None
-    max_reject_percent: float | None = None
-
-
-class ExportIn(Strict):
-    source: str | None = None
-    fields: list[str] | None = None
-    file_pattern: str | None = None
-    format: FormatIn | None = None
-    changed_since_last_run: bool | None = None
+if TYPE_CHECKING:  # for mypy a strict model; at run time the fields come from the records
+    ImportIn = Strict
+    ExportIn = Strict
+else:
+    ImportIn = settings_model(ImportSettings)
+    ExportIn = settings_model(ExportSettings)
 
 
 class ScheduleIn(Strict):

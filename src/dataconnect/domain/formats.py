@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from dataconnect.domain.plain import Plain, doc, unknown_problems
 from dataconnect.errors import Problem
 
 DELIMITERS = {
@@ -37,24 +39,24 @@ _PATTERN_FORBIDDEN = re.compile(r"[/\\\x00-\x1f\x7f:*?\"<>]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FileFormat:
-    delimiter: str = ","
-    qualifier: str | None = '"'
-    header: bool = True
-    encoding: str = "utf-8"
-    date_format: str = "%Y-%m-%d"
+class FileFormat(Plain):
+    """How a data file is laid out; every key is optional."""
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "delimiter": self.delimiter,
-            "qualifier": self.qualifier,
-            "header": self.header,
-            "encoding": self.encoding,
-            "date_format": self.date_format,
-        }
-
-
-_FORMAT_KEYS = {"delimiter", "qualifier", "header", "encoding", "date_format"}
+    delimiter: str = dataclasses.field(
+        default=",", metadata=doc("comma (the default), tab, semicolon or pipe, or the character")
+    )
+    qualifier: str | None = dataclasses.field(
+        default='"', metadata=doc('" (the default, also double_quote) quotes values; none or null')
+    )
+    header: bool = dataclasses.field(
+        default=True, metadata=doc("the first row names the columns (default true)")
+    )
+    encoding: str = dataclasses.field(
+        default="utf-8", metadata=doc("utf-8 (the default), iso-8859-1 or windows-1252")
+    )
+    date_format: str = dataclasses.field(
+        default="%Y-%m-%d", metadata=doc("a strftime pattern with a year (default %Y-%m-%d)")
+    )
 
 
 def parse_format(data: object, field: str) -> tuple[FileFormat, list[Problem]]:
@@ -62,10 +64,7 @@ def parse_format(data: object, field: str) -> tuple[FileFormat, list[Problem]]:
         return FileFormat(), []
     if not isinstance(data, Mapping):
         return FileFormat(), [Problem(field, "FORMAT_INVALID", "format is an object")]
-    problems = [
-        Problem(f"{field}.{k}", "UNKNOWN_FIELD", f"{k} is not a format setting")
-        for k in sorted(set(map(str, data)) - _FORMAT_KEYS)
-    ]
+    problems = unknown_problems(data, FileFormat, field, "a format setting")
     raw_delimiter = data.get("delimiter", ",")
     delimiter = DELIMITERS.get(raw_delimiter) if isinstance(raw_delimiter, str) else None
     if delimiter is None:

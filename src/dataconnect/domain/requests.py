@@ -20,15 +20,8 @@ from dataconnect.domain.groups import (
     membership_problems,
     parse_notification,
 )
-from dataconnect.domain.jobs import (
-    Job,
-    JobKind,
-    JobState,
-    JobType,
-    RunMode,
-    parse_export_settings,
-    parse_import_settings,
-)
+from dataconnect.domain.job_settings import parse_export_settings, parse_import_settings
+from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
 from dataconnect.domain.names import description_problem, job_name_problem
 from dataconnect.domain.schedules import Schedule, parse_schedule
 from dataconnect.domain.tables import FieldSpec, TableDef, TableSpec

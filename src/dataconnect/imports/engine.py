@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from dataconnect.domain.formats import resolve_file_pattern
 from dataconnect.domain.imports import DELETE_FILE_ON, Reject, RunFailure, rejects_exceed
-from dataconnect.domain.jobs import ImportSettings, Job
+from dataconnect.domain.job_settings import ImportSettings
+from dataconnect.domain.jobs import Job
 from dataconnect.domain.runs import JobRunState, RunOutcome, StopToken
 from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.files.server import DOWNLOAD, UPLOAD, FileServer, StoredFile

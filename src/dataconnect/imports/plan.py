@@ -23,7 +23,7 @@ from dataconnect.domain.imports import (
     RunFailure,
     normalize_mobile,
 )
-from dataconnect.domain.jobs import (
+from dataconnect.domain.job_settings import (
     ImportSettings,
     PermissionDefault,
     SupplementalMode,

@@ -21,7 +21,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine
 
 from dataconnect.domain.imports import Reject
-from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
+from dataconnect.domain.job_settings import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import FieldDef, TableKind
 from dataconnect.imports.copy_text import CopyText
 from dataconnect.imports.plan import RowPlan

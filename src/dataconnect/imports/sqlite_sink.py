@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from dataconnect.domain.imports import Reject
-from dataconnect.domain.jobs import SupplementalMode, UpdateOnMatch
+from dataconnect.domain.job_settings import SupplementalMode, UpdateOnMatch
 from dataconnect.domain.tables import FieldType, TableKind
 from dataconnect.imports.plan import RowPlan
 from dataconnect.imports.sink import (

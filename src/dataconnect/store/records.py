@@ -8,22 +8,9 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from dataconnect.domain.accounts import Account, Role, User
-from dataconnect.domain.formats import FileFormat
 from dataconnect.domain.groups import Group, GroupState, Notification, NotifyWhen
-from dataconnect.domain.jobs import (
-    ExportSettings,
-    ImportSettings,
-    Job,
-    JobKind,
-    JobState,
-    JobType,
-    MatchRule,
-    PermissionDefault,
-    PermissionRule,
-    RunMode,
-    SupplementalMode,
-    UpdateOnMatch,
-)
+from dataconnect.domain.job_settings import ExportSettings, ImportSettings
+from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
 from dataconnect.domain.schedules import Schedule, ScheduleKind
 from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
 
@@ -96,19 +83,10 @@ def schedule(data: dict[str, Any] | None) -> Schedule | None:
     )
 
 
-def _format(data: dict[str, Any]) -> FileFormat:
-    return FileFormat(
-        delimiter=data["delimiter"],
-        qualifier=data["qualifier"],
-        header=data["header"],
-        encoding=data["encoding"],
-        date_format=data["date_format"],
-    )
-
-
 def settings_to_json(
     job_import: ImportSettings | None, job_export: ExportSettings | None
 ) -> dict[str, Any]:
+    """The settings column: the domain's to_dict, read back by from_stored in ``job``."""
     if job_import is not None:
         return {"import": job_import.to_dict()}
     assert job_export is not None
@@ -133,36 +111,9 @@ def job(row: RowMapping, group_id: int | None) -> Job:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         group_id=group_id,
-        import_settings=None
-        if imp is None
-        else ImportSettings(
-            file_pattern=imp["file_pattern"],
-            target=imp["target"],
-            mapping=tuple((k, v) for k, v in imp["mapping"].items()),
-            format=_format(imp["format"]),
-            count_file=imp["count_file"],
-            match=MatchRule(
-                columns=tuple(imp["match"]["columns"]),
-                insert_on_no_match=imp["match"]["insert_on_no_match"],
-                update_on_match=UpdateOnMatch(imp["match"]["update_on_match"]),
-            ),
-            permission=PermissionRule(
-                default=PermissionDefault(imp["permission"]["default"]),
-                optin_value=imp["permission"]["optin_value"],
-                optout_value=imp["permission"]["optout_value"],
-            ),
-            supplemental_mode=SupplementalMode(imp["supplemental_mode"]),
-            max_reject_percent=imp["max_reject_percent"],
-        ),
-        export_settings=None
-        if exp is None
-        else ExportSettings(
-            source=exp["source"],
-            fields=tuple(exp["fields"]),
-            file_pattern=exp["file_pattern"],
-            format=_format(exp["format"]),
-            changed_since_last_run=exp["changed_since_last_run"],
-        ),
+        # from_stored trusts what settings_to_json wrote: the table checks are not run again
+        import_settings=None if imp is None else ImportSettings.from_stored(imp),
+        export_settings=None if exp is None else ExportSettings.from_stored(exp),
     )
 
 
