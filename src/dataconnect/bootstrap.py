@@ -21,12 +21,13 @@ from dataconnect.services.accounts import AccountService
 from dataconnect.services.base import Deps
 from dataconnect.services.demo import DemoService
 from dataconnect.services.expiry import ExpiryService
+from dataconnect.services.export_executor import ExportExecutor
 from dataconnect.services.files import FileService
 from dataconnect.services.group_handler import GroupRunHandler
 from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
 from dataconnect.services.import_executor import ImportExecutor
-from dataconnect.services.job_handler import JobRunHandler
+from dataconnect.services.job_handler import JobExecutor, JobRunHandler
 from dataconnect.services.jobs import JobService
 from dataconnect.services.manage import ManageService
 from dataconnect.services.notifications import MailService, MailSettings
@@ -178,7 +179,10 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
 def _work(deps: Deps, files: FileServer, engines: Engines, lease_seconds: float) -> WorkService:
     """The kinds of run workers claim, in the order they are claimed, and what runs each job
     type: a new kind of run is one handler more, a new job type one executor more."""
-    executors = {JobType.IMPORT: ImportExecutor(files, _sink_factory(engines))}
+    executors: dict[JobType, JobExecutor] = {
+        JobType.IMPORT: ImportExecutor(files, _sink_factory(engines)),
+        JobType.EXPORT: ExportExecutor(deps, files),
+    }
     jobs = JobRunHandler(deps, executors)
     groups = GroupRunHandler(deps, jobs, lease_seconds)
     return WorkService(deps, [groups, jobs], lease_seconds)

@@ -217,6 +217,7 @@ _ALL = (
     # --- files -----------------------------------------------------------------------------
     _code("FILE_NOT_FOUND", (NF, RF), "no such file; a run: no file for it in upload/"),
     _code("FOLDER_NOT_FOUND", NF, "not upload, download or archive"),
+    _code("FOLDER_READ_ONLY", CF, "a file of archive/ cannot be deleted"),
     _code("FILENAME_INVALID", P, "not a plain file name"),
     _code("FILE_TOO_LARGE", P, "an upload over the size limit (2 GiB)"),
     # --- jobs ------------------------------------------------------------------------------
@@ -292,11 +293,18 @@ _ALL = (
     _code("MAX_REJECT_PERCENT_INVALID", P, "max_reject_percent is not a number from 0 to 100"),
     # export settings
     _code("SOURCE_REQUIRED", P, "an export names its source table"),
-    _code("SOURCE_NOT_FOUND", P, "no such source table"),
-    _code("EXPORT_FIELDS_REQUIRED", P, "an export lists the fields to export"),
-    _code("EXPORT_FIELD_NOT_FOUND", P, "an exported field not in the source table"),
+    _code("SOURCE_NOT_FOUND", (P, RF), "no such source table; a run: the table is gone"),
+    _code("SOURCE_LIST_NOT_FOUND", (P, RF), "the profile list of a PET to export is gone"),
+    _code("EXPORT_FIELDS_REQUIRED", P, "an empty list of fields (leave it out for all)"),
+    _code("EXPORT_FIELD_UNKNOWN", P, "an exported field not in the source (nor a PET's list)"),
     _code("EXPORT_FIELD_DUPLICATE", P, "a field exported twice"),
-    _code("CHANGED_SINCE_NEEDS_PROFILE_LIST", P, "a changed-since export not from a profile list"),
+    _code("COMPRESSION_INVALID", P, "an export's compression is not none, gzip or zip"),
+    _code("PGP_KEY_NOT_FOUND", P, "encrypt_to names no PGP public key of the account"),
+    _code("DESTINATION_INVALID", P, "a destination that is not null or {connection, folder}"),
+    _code("CONNECTION_NOT_FOUND", P, "a destination names no connection of the account"),
+    _code("DESTINATION_FOLDER_INVALID", P, "a destination folder with .. or control characters"),
+    _code("EXPORT_VALUE_UNENCODABLE", RF, "a value the file's encoding cannot write"),
+    _code("EXPORT_VALUE_NEEDS_QUALIFIER", RF, "a delimiter, CR or LF in a file without qualifier"),
     # --- groups ----------------------------------------------------------------------------
     _code("GROUP_NOT_FOUND", NF, "no such group in the account"),
     _code("GROUP_NAME_TAKEN", CF, "a group of that name exists"),
@@ -356,12 +364,7 @@ _ALL = (
     _code("GROUP_NOT_RUNNING", CF, "Stop of a group with no run in progress"),
     _code("RUN_ALREADY_ENDED", CF, "Stop of a run that has ended"),
     _code("JOB_RUN_IN_GROUP_RUN", CF, "Stop of a job run that is a group's step"),
-    _code(
-        "JOB_TYPE_NOT_RUNNABLE",
-        (CF, RF),
-        "an export job cannot run yet; a run: no worker runs jobs of its type",
-        compat="CONNECT_JOB_NOT_TRIGGERABLE",
-    ),
+    _code("JOB_TYPE_NOT_RUNNABLE", RF, "a run: no worker runs jobs of its type"),
     _code(
         "JOB_KIND_NOT_RUNNABLE",
         CF,

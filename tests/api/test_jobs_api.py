@@ -615,7 +615,13 @@ def test_create_an_export_job(tables: Api) -> None:
             "date_format": "%Y-%m-%d",
         },
         "changed_since_last_run": False,
+        "count_file": False,
+        "ready_file": False,
+        "compression": "none",
+        "encrypt_to": None,
+        "destination": None,
     }
+    assert job["notification"] == {"when": "none", "emails": []}
     assert tables.ok("GET", f"/api/v1/jobs/{job['id']}") == job
     saved = tables.export_job("Saved out", activate=False)
     assert saved["state"] == "saved"
@@ -633,14 +639,14 @@ def test_export_field_names_are_canonical(tables: Api) -> None:
     [
         ({"source": "NOWHERE"}, "SOURCE_NOT_FOUND"),
         ({"source": ""}, "SOURCE_REQUIRED"),
-        ({"fields": ["RIID_", "NOPE"]}, "EXPORT_FIELD_NOT_FOUND"),
+        ({"fields": ["RIID_", "NOPE"]}, "EXPORT_FIELD_UNKNOWN"),
         ({"fields": ["CITY_", "city_"]}, "EXPORT_FIELD_DUPLICATE"),
         ({"fields": []}, "EXPORT_FIELDS_REQUIRED"),
         ({"file_pattern": "a/b.csv"}, "FILE_PATTERN_INVALID"),
-        (
-            {"source": "PRODUCTS", "fields": ["SKU"], "changed_since_last_run": True},
-            "CHANGED_SINCE_NEEDS_PROFILE_LIST",
-        ),
+        ({"file_pattern": ".hidden_{YYYY}.csv"}, "FILE_PATTERN_INVALID"),
+        ({"compression": "rar"}, "COMPRESSION_INVALID"),
+        ({"encrypt_to": "partner"}, "PGP_KEY_NOT_FOUND"),
+        ({"destination": {"connection": "warehouse", "folder": "out"}}, "CONNECTION_NOT_FOUND"),
         ({"target": "CONTACTS"}, "UNKNOWN_FIELD"),
     ],
 )

@@ -92,10 +92,11 @@ def test_a_quote_inside_an_unquoted_value_is_kept_as_it_is() -> None:
 
 
 def test_a_multi_line_quoted_value_is_one_record_with_its_line_breaks() -> None:
+    # Each break is kept as it was: a CR LF inside quotes is part of the value.
     header, records = read(b'id,note\n1,"first\nsecond\r\n\nfourth"\n2,next\n')
     assert header == ["id", "note"]
     assert records == [
-        (2, '1,"first\nsecond\n\nfourth"', ["1", "first\nsecond\n\nfourth"], None),
+        (2, '1,"first\nsecond\r\n\nfourth"', ["1", "first\nsecond\r\n\nfourth"], None),
         (6, "2,next", ["2", "next"], None),
     ]
 

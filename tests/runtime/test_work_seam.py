@@ -40,7 +40,7 @@ class CountingExecutor:
 
 
 def queue_run(app: App, account_id: int, job_id: int, name: str) -> int:
-    """A queued run of the job, put straight into the store (the services refuse exports)."""
+    """A queued run of the job, put straight into the store."""
     with Store(app.engines).write() as tx:
         return tx.insert_job_run(
             account_id=account_id,
@@ -86,10 +86,17 @@ def test_a_run_of_a_job_type_nothing_runs_ends_failed_with_a_clear_code(app: App
     env = account(app)
     job = app.jobs.create(env.caller, EXPORT_JOB)
     run_id = queue_run(app, env.account_id, job.id, job.name)
+    deps = Deps(
+        store=Store(app.engines),
+        data=DataTables(app.engines.data, app.engines.data_schema),
+        clock=app.clock,
+    )
+    jobs = JobRunHandler(deps, {})  # a worker that runs no job type at all
+    work = WorkService(deps, [jobs])
 
-    claimed = app.work.claim("w1")
+    claimed = work.claim("w1")
     assert claimed is not None and claimed.id == run_id
-    app.work.execute(claimed, "w1", threading.Event())
+    work.execute(claimed, "w1", threading.Event())
 
     ended = app.runs.get(env.caller, run_id)
     assert (ended.state, ended.error_code) == (JobRunState.FAILED, "JOB_TYPE_NOT_RUNNABLE")

@@ -99,7 +99,11 @@ PASS_THROUGH = frozenset(
     }
 )
 
-FAILURE_ENUMS = {"Reject": Kind.REJECT, "RunFailure": Kind.RUN_FAILURE}  # domain/imports.py
+FAILURE_ENUMS = {
+    "Reject": Kind.REJECT,  # domain/imports.py
+    "RunFailure": Kind.RUN_FAILURE,
+    "ExportFailure": Kind.RUN_FAILURE,  # domain/exports.py
+}
 
 # Dicts whose values are codes; an int key is the status the code is answered with. Any other
 # dict literal named *codes is reported, so that a new table is declared here.

@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dataconnect.domain.groups import Group, GroupState, Notification, NotifyWhen
+from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
+from dataconnect.domain.notify import Notification, NotifyWhen
 from dataconnect.domain.tables import FieldSpec, TableDef, TableSpec, build_table
 from dataconnect.testing import contacts_table, import_job, pet_table, supplemental_table
 
@@ -76,6 +77,11 @@ def export_settings(**changes: Any) -> dict[str, Any]:
         "file_pattern": "contacts_{YYYYMMDD}.csv",
         "format": {"delimiter": ",", "qualifier": '"', "header": True, "encoding": "utf-8"},
         "changed_since_last_run": False,
+        "count_file": False,
+        "ready_file": True,
+        "compression": "none",
+        "encrypt_to": None,
+        "destination": None,
     }
     settings.update(changes)
     return settings

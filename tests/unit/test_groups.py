@@ -7,18 +7,15 @@ from typing import Any
 import pytest
 
 from dataconnect.domain.groups import (
-    MAX_EMAILS,
     MAX_JOBS,
     GroupState,
-    Notification,
-    NotifyWhen,
     activation_problems,
     after_member_removed,
     membership_problems,
-    parse_notification,
     qualification_problem,
 )
 from dataconnect.domain.jobs import JobKind, JobState, JobType, RunMode
+from dataconnect.domain.notify import MAX_EMAILS, Notification, NotifyWhen, parse_notification
 from dataconnect.domain.schedules import Schedule, ScheduleKind
 
 from .factories import codes, jobs_by_id, make_group, make_job

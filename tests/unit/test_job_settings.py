@@ -493,8 +493,10 @@ def test_every_import_problem_is_reported_at_once() -> None:
 # --- export settings --------------------------------------------------------------------------
 
 
-def export_refused(**changes: Any) -> list[str]:
-    settings, problems = parse_export_settings(export_settings(**changes), tables())
+def export_refused(connections: tuple[str, ...] | set[str] = (), **changes: Any) -> list[str]:
+    settings, problems = parse_export_settings(
+        export_settings(**changes), tables(), connections=connections
+    )
     assert settings is None
     return codes(problems)
 
@@ -534,33 +536,70 @@ def test_export_source_must_be_a_table_of_the_account() -> None:
     assert export_refused(source="NOBODY") == ["SOURCE_NOT_FOUND"]
 
 
-@pytest.mark.parametrize("fields", [None, [], "CITY_"])
+@pytest.mark.parametrize("fields", [[], "CITY_"])
 def test_export_needs_a_list_of_fields(fields: object) -> None:
     assert export_refused(fields=fields) == ["EXPORT_FIELDS_REQUIRED"]
 
 
+def test_an_export_that_names_no_fields_writes_every_field_of_its_table() -> None:
+    data = export_settings()
+    del data["fields"]
+    settings, problems = parse_export_settings(data, tables())
+    assert problems == [] and settings is not None
+    assert settings.fields == tuple(f.name for f in tables()["CONTACTS"].fields)
+
+
 def test_exported_field_must_exist_in_the_source() -> None:
-    assert export_refused(fields=["CITY_", "SHOE_SIZE"]) == ["EXPORT_FIELD_NOT_FOUND"]
+    assert export_refused(fields=["CITY_", "SHOE_SIZE"]) == ["EXPORT_FIELD_UNKNOWN"]
+
+
+def test_a_pet_export_may_name_fields_of_its_profile_list() -> None:
+    settings, problems = parse_export_settings(
+        export_settings(source="PURCHASES", fields=["RIID_", "EMAIL_ADDRESS_", "TOTAL"]), tables()
+    )
+    assert problems == [] and settings is not None
+    assert settings.fields == ("RIID_", "EMAIL_ADDRESS_", "TOTAL")
+    assert export_refused(source="PRODUCTS", fields=["SKU", "EMAIL_ADDRESS_"]) == [
+        "EXPORT_FIELD_UNKNOWN"
+    ]
 
 
 def test_exported_field_may_not_be_listed_twice() -> None:
     assert export_refused(fields=["CITY_", "city_"]) == ["EXPORT_FIELD_DUPLICATE"]
 
 
-def test_changed_since_last_run_is_for_profile_lists() -> None:
+@pytest.mark.parametrize(
+    ("source", "field"), [("CONTACTS", "CITY_"), ("PURCHASES", "TOTAL"), ("PRODUCTS", "SKU")]
+)
+def test_changed_since_last_run_is_for_every_kind_of_table(source: str, field: str) -> None:
     settings, problems = parse_export_settings(
-        export_settings(changed_since_last_run=True), tables()
+        export_settings(source=source, fields=[field], changed_since_last_run=True), tables()
     )
-    assert problems == []
-    assert settings is not None
+    assert problems == [] and settings is not None
     assert settings.changed_since_last_run is True
 
 
-@pytest.mark.parametrize(("source", "field"), [("PURCHASES", "TOTAL"), ("PRODUCTS", "SKU")])
-def test_changed_since_last_run_is_refused_for_other_tables(source: str, field: str) -> None:
-    assert export_refused(source=source, fields=[field], changed_since_last_run=True) == [
-        "CHANGED_SINCE_NEEDS_PROFILE_LIST"
-    ]
+def test_delivery_settings_name_what_the_account_has() -> None:
+    assert export_refused(compression="bzip2") == ["COMPRESSION_INVALID"]
+    assert export_refused(encrypt_to="partner") == ["PGP_KEY_NOT_FOUND"]
+    assert export_refused(destination={"connection": "dwh"}) == ["CONNECTION_NOT_FOUND"]
+    assert export_refused(destination="dwh") == ["DESTINATION_INVALID"]
+    settings, problems = parse_export_settings(
+        export_settings(
+            compression="gzip",
+            encrypt_to="partner",
+            destination={"connection": "dwh", "folder": "in/daily"},
+        ),
+        tables(),
+        public_keys={"partner"},
+        connections={"dwh"},
+    )
+    assert problems == [] and settings is not None
+    assert (settings.compression.value, settings.encrypt_to) == ("gzip", "partner")
+    assert settings.destination is not None and settings.destination.folder == "in/daily"
+    assert export_refused(
+        destination={"connection": "dwh", "folder": "../up"}, connections={"dwh"}
+    ) == ["DESTINATION_FOLDER_INVALID"]
 
 
 def test_export_file_pattern_and_format_are_checked() -> None:

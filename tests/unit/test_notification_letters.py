@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dataconnect.domain.groups import NotifyWhen
 from dataconnect.domain.notifications import (
     RunReport,
     StepLine,
@@ -19,6 +18,7 @@ from dataconnect.domain.notifications import (
     to_message,
     wants_email,
 )
+from dataconnect.domain.notify import NotifyWhen
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from dataconnect.domain.groups import Group, GroupState, Notification, NotifyWhen
+from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
+from dataconnect.domain.notify import Notification, NotifyWhen
 from dataconnect.domain.requests import activation_check, group_from_request, job_from_request
 from dataconnect.domain.schedules import Schedule, ScheduleKind
 from dataconnect.errors import ValidationFailed

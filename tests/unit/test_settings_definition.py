@@ -176,7 +176,8 @@ def test_export_to_dict_is_the_json_of_the_api_and_the_store() -> None:
         '"file_pattern": "contacts_{YYYYMMDD}.txt", '
         '"format": {"delimiter": "\\t", "qualifier": null, "header": false, '
         '"encoding": "iso-8859-1", "date_format": "%Y%m%d"}, '
-        '"changed_since_last_run": true}'
+        '"changed_since_last_run": true, "count_file": true, "ready_file": true, '
+        '"compression": "zip", "encrypt_to": null, "destination": null}'
     )
 
 

@@ -106,6 +106,11 @@ class ScheduleIn(Strict):
     timezone: str | None = None
 
 
+class NotificationIn(Strict):
+    when: Literal["success_or_failure", "failure", "none"] | str | None = None
+    emails: list[str] | None = None
+
+
 class JobFields(Strict):
     description: str | None = None
     type: Literal["import", "export"] | str | None = None
@@ -115,6 +120,9 @@ class JobFields(Strict):
     expires_at: str | None = Field(None, description='ISO date or time, or "never"')
     import_: ImportIn | None = Field(None, alias="import")
     export: ExportIn | None = None
+    notification: NotificationIn | None = Field(
+        None, description="emails about the job's own runs (a group's steps: the group's)"
+    )
 
 
 class JobCreate(JobFields):
@@ -125,11 +133,6 @@ class JobCreate(JobFields):
 
 class JobUpdate(JobFields):
     name: str | None = None
-
-
-class NotificationIn(Strict):
-    when: Literal["success_or_failure", "failure", "none"] | str | None = None
-    emails: list[str] | None = None
 
 
 class GroupFields(Strict):
@@ -205,6 +208,7 @@ class JobPublic(BaseModel):
     group_id: int | None
     import_: dict[str, Any] | None = Field(alias="import", serialization_alias="import")
     export: dict[str, Any] | None
+    notification: dict[str, Any]
     created_at: str
     updated_at: str
 
@@ -259,6 +263,9 @@ class JobRunPublic(BaseModel):
     error_message: str | None
     file_name: str | None
     rejects_file: str | None
+    output_files: list[str] = Field(
+        default_factory=list, description="an export's files: folder/name (download/…)"
+    )
     created_at: str
     started_at: str | None
     ended_at: str | None

@@ -117,3 +117,16 @@ def files_get(
             target.unlink(missing_ok=True)
             fail("FILE_UNWRITABLE", f"cannot write {target}: {exc.strerror}")
     out.print(f"saved {escape(name)} to {escape(str(target))} ({size} bytes)", highlight=False)
+
+
+@files.command("rm")
+@guarded
+def files_rm(
+    folder: Annotated[str, typer.Argument(help="upload or download (archive is read-only)")],
+    name: Annotated[str, typer.Argument(help="the file's name")],
+    account: AccountOpt,
+) -> None:
+    """Delete a file of upload/ or download/."""
+    with app_context() as app:
+        app.files.delete(caller(app, account), folder, name)
+    out.print(f"deleted {escape(folder)}/{escape(name)}", highlight=False)

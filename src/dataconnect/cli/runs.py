@@ -31,6 +31,7 @@ from dataconnect.cli.common import (
 )
 from dataconnect.cli.resources import _group, _job, groups, jobs
 from dataconnect.domain.accounts import Caller
+from dataconnect.domain.jobs import JobType
 from dataconnect.domain.runs import GroupRun, JobRun, RunKind, RunRef
 from dataconnect.errors import DataConnectError
 from dataconnect.services.views import group_run_view, job_run_view
@@ -52,14 +53,16 @@ T = TypeVar("T")
 @jobs.command("run")
 @guarded
 def jobs_run(job: str, account: AccountOpt, wait: WaitOpt = True, json_: JsonOpt = False) -> None:
-    """Run an import job now; exit 1 unless it succeeds."""
+    """Run an import or export job now; exit 1 unless it succeeds."""
     with app_context() as app:
         who = caller(app, account)
-        run = app.runs.start_job(who, _job(app, who, job).id)
+        found = _job(app, who, job)
+        run = app.runs.start_job(who, found.id)
         if not wait:
             _queued(json_, job_run_view(run), f"job run {run.id} queued")
             return
-        final = _follow_job(app, who, run, quiet=json_)
+        verb = "written" if found.type is JobType.EXPORT else "read"
+        final = _follow_job(app, who, run, verb, quiet=json_)
     if json_:
         emit_json(job_run_view(final))
     else:
@@ -92,12 +95,14 @@ def _print_job_run(run: JobRun) -> None:
         out.print(f"{run.error_code}: {run.error_message}", highlight=False)
     if run.rejects_file:
         out.print(f"rejected rows: download/{run.rejects_file}", highlight=False)
+    for path in run.output_files:
+        out.print(f"wrote {path}", highlight=False)
 
 
-def _follow_job(app: App, who: Caller, run: JobRun, *, quiet: bool) -> JobRun:
+def _follow_job(app: App, who: Caller, run: JobRun, verb: str, *, quiet: bool) -> JobRun:
     def check(stopping: bool) -> tuple[JobRun | None, str]:
         current = app.runs.get(who, run.id)
-        label = "stopping" if stopping else f"{current.records_processed:,} rows read"
+        label = "stopping" if stopping else f"{current.records_processed:,} rows {verb}"
         ended = current.state.value not in ("queued", "running")
         return (current if ended else None), f"{run.job_name}: {label}"
 

@@ -31,6 +31,7 @@ ENCODINGS = {
     "cp1252": "windows-1252",
 }
 DATE_TOKENS = ("YYYYMMDD", "HH24MISS", "YYYY", "MM", "DD")
+ISO_DATE = "%Y-%m-%d"  # how dates are stored, and the default date format of files
 PATTERN_MAX = 255
 DATE_FORMAT_MAX = 40
 _ALLOWED_DIRECTIVES = set("YymdbBHIMSpfjzZaA%")
@@ -139,6 +140,13 @@ def file_pattern_problem(value: object, field: str) -> Problem | None:
             field,
             "FILE_PATTERN_INVALID",
             "a plain file name: no folders, wildcards or control characters",
+        )
+    if value.startswith(".") or len(value.encode("utf-8")) > PATTERN_MAX:
+        # A leading dot is the file server's temporary files' (never listed nor read).
+        return Problem(
+            field,
+            "FILE_PATTERN_INVALID",
+            f"a file name that does not start with a dot, at most {PATTERN_MAX} bytes in UTF-8",
         )
     stripped = _TOKEN.sub("", value)
     if "{" in stripped or "}" in stripped:

@@ -7,34 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from dataconnect.domain.accounts import email_problem
 from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
+from dataconnect.domain.notify import Notification
 from dataconnect.domain.schedules import Schedule
 from dataconnect.errors import Conflict, Problem, ValidationFailed
 
 MIN_JOBS = 2
 MAX_JOBS = 100
-MAX_EMAILS = 20
 
 
 class GroupState(StrEnum):
     SAVED = "saved"
     ACTIVE = "active"
-
-
-class NotifyWhen(StrEnum):
-    SUCCESS_OR_FAILURE = "success_or_failure"
-    FAILURE = "failure"
-    NONE = "none"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Notification:
-    when: NotifyWhen = NotifyWhen.NONE
-    emails: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, object]:
-        return {"when": self.when.value, "emails": list(self.emails)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,48 +106,6 @@ def activation_problems(
         if problem is not None:
             problems.append(problem)
     return problems
-
-
-def parse_notification(
-    data: object, field: str = "notification"
-) -> tuple[Notification, list[Problem]]:
-    if data is None:
-        return Notification(), []
-    if not isinstance(data, Mapping):
-        return Notification(), [Problem(field, "NOTIFICATION_INVALID", "notification is an object")]
-    problems = [
-        Problem(f"{field}.{k}", "UNKNOWN_FIELD", f"{k} is not a notification setting")
-        for k in sorted(set(map(str, data)) - {"when", "emails"})
-    ]
-    try:
-        when = NotifyWhen(data.get("when", "none"))
-    except ValueError:
-        when = NotifyWhen.NONE
-        problems.append(
-            Problem(f"{field}.when", "NOTIFY_WHEN_INVALID", "success_or_failure, failure or none")
-        )
-    raw = data.get("emails", [])
-    emails: list[str] = []
-    if not isinstance(raw, list) or len(raw) > MAX_EMAILS:
-        problems.append(
-            Problem(
-                f"{field}.emails", "EMAILS_INVALID", f"a list of at most {MAX_EMAILS} addresses"
-            )
-        )
-    else:
-        for i, email in enumerate(raw):
-            problem = email_problem(email, f"{field}.emails[{i}]")
-            if problem:
-                problems.append(problem)
-            elif email.lower() not in (e.lower() for e in emails):
-                emails.append(email)
-    if when is not NotifyWhen.NONE and not emails and not problems:
-        problems.append(
-            Problem(
-                f"{field}.emails", "NOTIFICATION_EMAILS_REQUIRED", f"who gets the {when} emails?"
-            )
-        )
-    return Notification(when=when, emails=tuple(emails)), problems
 
 
 def after_member_removed(group: Group, job_id: int) -> tuple[tuple[int, ...], GroupState]:

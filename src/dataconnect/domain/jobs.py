@@ -5,11 +5,12 @@ Its import and export settings are in ``dataconnect.domain.job_settings``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from dataconnect.domain.job_settings import ExportSettings, ImportSettings
+from dataconnect.domain.notify import Notification
 from dataconnect.domain.schedules import Schedule
 from dataconnect.errors import Conflict, Problem
 
@@ -52,6 +53,8 @@ class Job:
     created_at: datetime
     updated_at: datetime
     group_id: int | None = None  # the group this job belongs to, if any
+    # Emails about the job's own runs (not its runs as a group's step: the group's setting).
+    notification: Notification = field(default_factory=Notification)
 
     @property
     def target_table(self) -> str | None:
@@ -118,13 +121,8 @@ def check_triggerable(job: Job) -> None:
 
 
 def check_runnable(job: Job, *, group_running: bool) -> None:
-    """A run may start now: an active import, not while its group runs (Group rule 8)."""
+    """A run may start now: an active job, not while its group runs (Group rule 8)."""
     if job.state is not JobState.ACTIVE:
         raise Conflict(f"job {job.name} is {job.state}; activate it first", code="JOB_NOT_ACTIVE")
-    if job.type is not JobType.IMPORT:
-        raise Conflict(
-            f"job {job.name} is an export; export runs are not available yet",
-            code="JOB_TYPE_NOT_RUNNABLE",
-        )
     if group_running:
         raise Conflict(f"the group of job {job.name} is running", code="GROUP_RUNNING")

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
-from dataconnect.domain.groups import NotifyWhen
+from dataconnect.domain.notify import NotifyWhen
 
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -85,6 +85,8 @@ class RunReport:
     error: str | None = None
     link: str | None = None
     note: str | None = None  # e.g. why an occurrence was skipped
+    kind: str = "Group"  # or "Job": a job's own run (one step: the job)
+    files: tuple[str, ...] = ()  # what the run wrote (an export's files)
 
     @property
     def duration(self) -> str:
@@ -110,7 +112,7 @@ def run_letter(report: RunReport, to: tuple[str, ...]) -> Letter:
     subject = f"[DataConnect] {report.group_name}: {report.outcome}"
     facts = [
         ("Account", report.account),
-        ("Group", report.group_name),
+        (report.kind, report.group_name),
         ("Outcome", report.outcome),
         ("Run", "-" if report.run_id is None else str(report.run_id)),
         ("Started by", report.trigger),
@@ -122,6 +124,8 @@ def run_letter(report: RunReport, to: tuple[str, ...]) -> Letter:
         facts.append(("Error", report.error))
     if report.note:
         facts.append(("Note", report.note))
+    if report.files:
+        facts.append(("Files", ", ".join(report.files)))
     lines = [f"{name}: {value}" for name, value in facts]
     if report.steps:
         lines += ["", "Steps:"]

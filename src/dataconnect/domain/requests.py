@@ -6,23 +6,17 @@ collected so the caller sees them all at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from dataconnect.domain import expiration
-from dataconnect.domain.groups import (
-    Group,
-    GroupState,
-    Notification,
-    activation_problems,
-    membership_problems,
-    parse_notification,
-)
+from dataconnect.domain.groups import Group, GroupState, activation_problems, membership_problems
 from dataconnect.domain.job_settings import parse_export_settings, parse_import_settings
 from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
 from dataconnect.domain.names import description_problem, job_name_problem
+from dataconnect.domain.notify import Notification, parse_notification
 from dataconnect.domain.schedules import Schedule, parse_schedule
 from dataconnect.domain.tables import FieldSpec, TableDef, TableSpec
 from dataconnect.domain.text import text_problems
@@ -38,6 +32,7 @@ JOB_KEYS = {
     "expires_at",
     "import",
     "export",
+    "notification",
     "activate",
 }
 GROUP_KEYS = {
@@ -87,11 +82,14 @@ def job_from_request(
     tables: Mapping[str, TableDef],
     now: datetime,
     existing: Job | None = None,
+    public_keys: Collection[str] = (),
+    connections: Collection[str] = (),
 ) -> Job:
     """A new job (``existing`` is None) or the changed ``existing`` job; raises ValidationFailed.
 
     A change replaces top-level fields; inside ``import`` and ``export`` it replaces the keys
-    given and keeps the others.
+    given and keeps the others. ``public_keys`` and ``connections``: the names of the account's
+    PGP public keys and outside connections, that export settings may name.
     """
     if not isinstance(data, Mapping):
         collect([Problem("body", "BODY_INVALID", "a JSON object is expected")])
@@ -177,7 +175,9 @@ def job_from_request(
                 Problem("export", "SETTINGS_NOT_ALLOWED", "an import job has no export settings")
             )
     elif type_ is JobType.EXPORT:
-        export_settings, more = parse_export_settings(merged.get("export"), tables)
+        export_settings, more = parse_export_settings(
+            merged.get("export"), tables, public_keys=public_keys, connections=connections
+        )
         problems += more
         if merged.get("import") is not None:
             problems.append(
@@ -196,6 +196,11 @@ def job_from_request(
     else:
         expires_at = expiration.default_expiry(now)
 
+    notification = existing.notification if existing else Notification()
+    if "notification" in data:
+        notification, more = parse_notification(data["notification"])
+        problems += more
+
     activate = data.get("activate", False) if existing is None else False
     if not isinstance(activate, bool):
         problems.append(Problem("activate", "BOOLEAN_EXPECTED", "activate is true or false"))
@@ -213,6 +218,7 @@ def job_from_request(
         "expires_at": expires_at,
         "import_settings": import_settings,
         "export_settings": export_settings,
+        "notification": notification,
         "updated_at": now,
     }
     if existing is not None:

@@ -217,6 +217,8 @@ class JobRun:
     attempt: int = 1
     stop_requested_at: datetime | None = None
     stopped_by: str | None = None
+    output_files: tuple[str, ...] = ()
+    change_mark: ChangeMark | None = None
 
     @property
     def duration_seconds(self) -> float | None:
@@ -259,6 +261,16 @@ class StopToken(Protocol):
     def is_set(self) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeMark:
+    """How far an export read its source table: the table (its physical name) and the change
+    sequence of the last import of it the export's snapshot held. The next export of the job
+    with ``changed_since_last_run`` writes the rows changed after it."""
+
+    table: str
+    seq: int
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunOutcome:
     """How one attempt of a job run ended, as the code that ran it reports it."""
@@ -273,6 +285,8 @@ class RunOutcome:
     file_name: str | None = None
     rejects_file: str | None = None
     already_applied: bool = False  # an earlier attempt's effects had committed: nothing redone
+    output_files: tuple[str, ...] = ()  # what an export published: folder/name
+    change_mark: ChangeMark | None = None  # how far an export read its source
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

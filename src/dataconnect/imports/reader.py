@@ -132,7 +132,7 @@ class RecordReader:
                     continue
                 if not text.strip():
                     continue  # blank lines are not records
-                record = self._record(number, text, source)
+                record = self._record(number, text, raw, source)
                 if record.fields is not None and self.expected_columns is None:
                     self.expected_columns = len(record.fields)
                     if self._fmt.header and self.header is None:
@@ -158,18 +158,24 @@ class RecordReader:
         while self._pushback:
             yield self._pushback.popleft()
 
-    def _record(self, number: int, text: str, source: Iterator[tuple[int, bytes]]) -> Record:
+    def _record(
+        self, number: int, text: str, raw: bytes, source: Iterator[tuple[int, bytes]]
+    ) -> Record:
         try:
             return Record(number, text, self._split(text))
         except _Unclosed:
-            return self._continued(number, text, source)
+            return self._continued(number, text, raw, source)
         except csv.Error:
             return Record(number, text, None, Reject.MALFORMED_QUOTES)
 
-    def _continued(self, number: int, text: str, source: Iterator[tuple[int, bytes]]) -> Record:
-        """A quoted field open at the end of the line: try to close it on the next lines."""
+    def _continued(
+        self, number: int, text: str, raw: bytes, source: Iterator[tuple[int, bytes]]
+    ) -> Record:
+        """A quoted field open at the end of the line: try to close it on the next lines,
+        keeping each line's own break (LF or CR LF) inside the value."""
         taken: list[tuple[int, bytes]] = []
         joined = text
+        end = _line_break(raw)
         while len(taken) < MAX_RECORD_LINES and len(joined) < MAX_RECORD_CHARS:
             item = self._next_line(source)
             if item is None:
@@ -178,7 +184,8 @@ class RecordReader:
             more = self._decode(item[1])
             if more is None:
                 break
-            joined = f"{joined}\n{more}"
+            joined = f"{joined}{end}{more}"
+            end = _line_break(item[1])
             try:
                 fields = self._split(joined)
             except _Unclosed:
@@ -192,3 +199,8 @@ class RecordReader:
         # The quote never closed into a sound record: refuse this line alone, reread the rest.
         self._pushback.extendleft(reversed(taken))
         return Record(number, text, None, Reject.UNCLOSED_QUOTE)
+
+
+def _line_break(raw: bytes) -> str:
+    """The break that ends a physical line, as text (a line read from a file ends in LF)."""
+    return "\r\n" if raw.endswith(b"\r\n") else "\n"

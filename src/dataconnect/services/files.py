@@ -1,4 +1,5 @@
-"""The account's files: upload (data directors), list and read (everyone of the account)."""
+"""The account's files: upload and delete (data directors), list and read (everyone of the
+account). ``archive/`` is read-only: it is the record of what runs read."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 from dataconnect.domain.accounts import Caller
-from dataconnect.errors import Problem, ValidationFailed
-from dataconnect.files.server import UPLOAD, FileInfo, FileServer
+from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
+from dataconnect.files.server import ARCHIVE, UPLOAD, FileInfo, FileServer
 from dataconnect.services.base import Deps, require_writer
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # 2 GiB
@@ -59,3 +60,18 @@ class FileService:
     def open(self, caller: Caller, folder: str, filename: str) -> BinaryIO:
         """The file opened for reading; the caller closes it."""
         return self._files.open_read(caller.account_id, folder, filename)
+
+    def delete(self, caller: Caller, folder: str, filename: str) -> None:
+        """Remove a file of ``upload/`` or ``download/``; ``FILE_NOT_FOUND`` if it is not there,
+        ``FOLDER_READ_ONLY`` for ``archive/``."""
+        require_writer(caller)
+        self._files.folder(caller.account_id, folder)  # FOLDER_NOT_FOUND first
+        if folder == ARCHIVE:
+            raise Conflict(
+                "archive/ keeps what runs read; its files cannot be deleted",
+                code="FOLDER_READ_ONLY",
+            )
+        if not self._files.exists(caller.account_id, folder, filename):
+            self._files.path(caller.account_id, folder, filename)  # FILENAME_INVALID first
+            raise NotFound(f"no file {filename} in {folder}/", code="FILE_NOT_FOUND")
+        self._files.delete(caller.account_id, folder, filename)

@@ -33,6 +33,7 @@ from dataconnect.domain.runs import (
 )
 from dataconnect.domain.tables import TableDef
 from dataconnect.services.base import Deps
+from dataconnect.services.notifications import MAIL, record_job_run_end
 from dataconnect.services.work import Progress
 from dataconnect.store.store import Tx
 
@@ -47,7 +48,8 @@ class JobWork:
     zone: str  # the account's time zone
     tables: Mapping[str, TableDef]  # the account's tables, by name
     job_run_id: int
-    now: datetime
+    now: datetime  # this attempt's start
+    started_at: datetime  # the run's first start (an attempt after a lost one keeps it)
 
 
 class JobExecutor(Protocol):
@@ -91,6 +93,7 @@ class JobRunHandler:
                     tx.release_lease(RunKind.JOB, claimed.id, worker, self._deps.clock.now())
                     return
             self.end(tx, claimed.id, outcome, worker)
+        self._deps.signals.publish(MAIL)  # its email, if any, is committed now
 
     def attempt(
         self,
@@ -118,6 +121,7 @@ class JobRunHandler:
         if job is None or account is None:
             return _failed("JOB_NOT_FOUND", "the job was deleted")
         executor = self._executors.get(job.type)
+        now = self._deps.clock.now()
         if executor is None:
             return _failed("JOB_TYPE_NOT_RUNNABLE", f"{job.type.value} jobs cannot run")
         work = JobWork(
@@ -125,7 +129,8 @@ class JobRunHandler:
             zone=account.timezone,
             tables=tables,
             job_run_id=job_run_id,
-            now=self._deps.clock.now(),
+            now=now,
+            started_at=run.started_at or now,
         )
         try:
             return executor.run(work, stop, lambda rows: progress(job_run_id, rows))
@@ -179,10 +184,16 @@ class JobRunHandler:
             error_message=outcome.error_message,
             rejects_file=outcome.rejects_file,
             file_name=outcome.file_name,
+            output_files=list(outcome.output_files) or None,
+            change_table=outcome.change_mark.table if outcome.change_mark else None,
+            change_seq=outcome.change_mark.seq if outcome.change_mark else None,
         )
         if not ended:
             return None
-        return tx.job_run(None, job_run_id)
+        run = tx.job_run(None, job_run_id)
+        if run is not None:
+            record_job_run_end(tx, run, self._deps.clock.now())  # committed with the end
+        return run
 
 
 def _failed(code: str, message: str) -> RunOutcome:

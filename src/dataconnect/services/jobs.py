@@ -16,6 +16,7 @@ from dataconnect.domain.tables import TableDef, TableKind
 from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 from dataconnect.services.base import Deps, require_writer
 from dataconnect.services.schedules import ScheduleService
+from dataconnect.store.data import CHANGE_SEQ
 from dataconnect.store.store import Tx
 
 
@@ -55,14 +56,19 @@ class JobService:
             if job.state is JobState.ACTIVE:
                 job_rules.activate(job)
             created = replace(job, id=tx.insert_job(job))
-            self._index_match_columns(caller, created, tables)
+            self._ensure_indexes(caller, created, tables)
             self._schedules.replan(tx, created, self._account_zone(tx, caller), now)
             return created
 
-    def _index_match_columns(
-        self, caller: Caller, job: Job, tables: Mapping[str, TableDef]
-    ) -> None:
-        """Matching looks rows up by the match columns: make sure an index serves them."""
+    def _ensure_indexes(self, caller: Caller, job: Job, tables: Mapping[str, TableDef]) -> None:
+        """Make sure an index serves what the job looks rows up by: an import's match columns,
+        a changed-since export's change sequence."""
+        exported = job.export_settings
+        if exported is not None:
+            source = tables.get(exported.source)
+            if exported.changed_since_last_run and source is not None:
+                self._deps.data.ensure_index(caller.account_id, source, [CHANGE_SEQ])
+            return
         settings = job.import_settings
         if settings is None or not settings.match.columns:
             return
@@ -121,9 +127,7 @@ class JobService:
             if problems:
                 raise Conflict(problems[0].message, code=problems[0].code)
             tx.update_job(after)
-            self._index_match_columns(
-                caller, after, {t.name: t for t in tx.tables(caller.account_id)}
-            )
+            self._ensure_indexes(caller, after, {t.name: t for t in tx.tables(caller.account_id)})
             if (before.schedule, before.run_mode, before.state) != (
                 after.schedule,
                 after.run_mode,

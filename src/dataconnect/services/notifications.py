@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
-from dataconnect.domain.groups import NotifyWhen
 from dataconnect.domain.notifications import (
     Letter,
     OutboxEntry,
@@ -28,7 +27,9 @@ from dataconnect.domain.notifications import (
     to_message,
     wants_email,
 )
+from dataconnect.domain.notify import NotifyWhen
 from dataconnect.domain.planning import Occurrence
+from dataconnect.domain.runs import JobRun
 from dataconnect.errors import Conflict
 from dataconnect.services.base import Deps
 from dataconnect.services.signals import Signals
@@ -67,6 +68,24 @@ def record_group_run_end(tx: Tx, run_id: int, now: datetime) -> None:
             {"group_run_id": run_id, "to": list(group.notification.emails)},
             now,
             group_run_id=run_id,
+        )
+
+
+def record_job_run_end(tx: Tx, run: JobRun, now: datetime) -> None:
+    """An email for a job's own run that just ended (a group's step: the group's email), if
+    the job's setting asks for one."""
+    if run.group_run_id is not None:
+        return
+    job = tx.job(run.account_id, run.job_id)
+    if job is None or not job.notification.emails:
+        return
+    if wants_email(job.notification.when, run.state.value):
+        tx.add_outbox(
+            run.account_id,
+            "job_run",
+            f"job_run:{run.id}",
+            {"job_run_id": run.id, "to": list(job.notification.emails)},
+            now,
         )
 
 
@@ -158,6 +177,9 @@ class MailService:
         if kind == "group_run":
             report = self._report(tx, payload["group_run_id"])
             return None if report is None else run_letter(report, to)
+        if kind == "job_run":
+            job_report = self._job_report(tx, payload["job_run_id"])
+            return None if job_report is None else run_letter(job_report, to)
         if kind == "occurrence_skipped":
             account = tx.account(email.account_id)
             report = RunReport(
@@ -221,6 +243,38 @@ class MailService:
             steps=tuple(lines),
             error=run.error_message,
             link=f"{self._settings.base_url.rstrip('/')}/group-runs/{run.id}",
+        )
+
+    def _job_report(self, tx: Tx, run_id: int) -> RunReport | None:
+        run = tx.job_run(None, run_id)
+        if run is None:
+            return None
+        account = tx.account(run.account_id)
+        return RunReport(
+            account=account.name if account else "-",
+            group_name=run.job_name,
+            kind="Job",
+            outcome=run.state.value,
+            run_id=run.id,
+            trigger=f"{run.trigger.value} ({run.requested_by})",
+            started_at=run.started_at or run.created_at,
+            ended_at=run.ended_at,
+            steps=(
+                StepLine(
+                    position=1,
+                    job_name=run.job_name,
+                    state=run.state.value,
+                    processed=run.records_processed,
+                    added=run.records_added,
+                    updated=run.records_updated,
+                    rejected=run.records_rejected,
+                    error=run.error_message,
+                    rejects_file=run.rejects_file,
+                ),
+            ),
+            error=run.error_message,
+            files=run.output_files,
+            link=f"{self._settings.base_url.rstrip('/')}/connect/job-runs/{run.id}",
         )
 
     def send_test(self, to: str) -> None:

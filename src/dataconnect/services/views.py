@@ -65,6 +65,7 @@ def job_view(job: Job) -> dict[str, Any]:
         "group_id": job.group_id,
         "import": job.import_settings.to_dict() if job.import_settings else None,
         "export": job.export_settings.to_dict() if job.export_settings else None,
+        "notification": job.notification.to_dict(),
         "created_at": iso(job.created_at),
         "updated_at": iso(job.updated_at),
     }
@@ -136,6 +137,7 @@ def job_run_view(run: JobRun) -> dict[str, Any]:
         "error_message": run.error_message,
         "file_name": run.file_name,
         "rejects_file": run.rejects_file,
+        "output_files": list(run.output_files),
         "created_at": iso(run.created_at),
         "started_at": iso(run.started_at),
         "ended_at": iso(run.ended_at),

@@ -144,6 +144,15 @@ class DataTables:
         self._engine = engine
         self._schema = schema
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def schema(self) -> str | None:
+        """The schema of the account tables (PostgreSQL); ``None`` on SQLite."""
+        return self._schema
+
     def applied(self, job_run_id: int) -> dict[str, Any] | None:
         """The counts of the run if its data committed (its marker exists), else ``None``."""
         md = data_metadata(self._schema)

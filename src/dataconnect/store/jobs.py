@@ -33,6 +33,7 @@ def _job_values(job: Job) -> dict[str, Any]:
         "state": job.state.value,
         "schedule": records.schedule_to_json(job.schedule),
         "settings": records.settings_to_json(job.import_settings, job.export_settings),
+        "notification": job.notification.to_dict(),
         "expires_at": job.expires_at,
         "updated_at": job.updated_at,
     }

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from dataconnect.domain.accounts import Account, Role, User
-from dataconnect.domain.groups import Group, GroupState, Notification, NotifyWhen
+from dataconnect.domain.groups import Group, GroupState
 from dataconnect.domain.job_settings import ExportSettings, ImportSettings
 from dataconnect.domain.jobs import Job, JobKind, JobState, JobType, RunMode
+from dataconnect.domain.notify import Notification, NotifyWhen
 from dataconnect.domain.schedules import Schedule, ScheduleKind
 from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
 
@@ -114,20 +115,25 @@ def job(row: RowMapping, group_id: int | None) -> Job:
         # from_stored trusts what settings_to_json wrote: the table checks are not run again
         import_settings=None if imp is None else ImportSettings.from_stored(imp),
         export_settings=None if exp is None else ExportSettings.from_stored(exp),
+        notification=notification(row["notification"]),
     )
 
 
+def notification(data: dict[str, Any] | None) -> Notification:
+    """A stored notification setting; none stored (jobs saved before they had one): no emails."""
+    if data is None:
+        return Notification()
+    return Notification(when=NotifyWhen(data["when"]), emails=tuple(data["emails"]))
+
+
 def group(row: RowMapping, job_ids: tuple[int, ...]) -> Group:
-    notification = row["notification"]
     return Group(
         id=row["id"],
         account_id=row["account_id"],
         name=row["name"],
         description=row["description"],
         job_ids=job_ids,
-        notification=Notification(
-            when=NotifyWhen(notification["when"]), emails=tuple(notification["emails"])
-        ),
+        notification=notification(row["notification"]),
         schedule=schedule(row["schedule"]),
         state=GroupState(row["state"]),
         expires_at=row["expires_at"],

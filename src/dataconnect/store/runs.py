@@ -11,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 
 from dataconnect.domain.paging import Keyset
 from dataconnect.domain.runs import (
+    ChangeMark,
     JobRun,
     JobRunState,
     RunEvent,
@@ -50,6 +51,10 @@ def job_run(row: RowMapping) -> JobRun:
         attempt=row["attempt"],
         stop_requested_at=row["stop_requested_at"],
         stopped_by=row["stopped_by"],
+        output_files=tuple(row["output_files"] or ()),
+        change_mark=None
+        if row["change_seq"] is None
+        else ChangeMark(row["change_table"], row["change_seq"]),
     )
 
 
@@ -234,6 +239,21 @@ class RunQueries(QueriesBase):
             )
             for r in rows
         ]
+
+    def last_change_mark(self, job_id: int) -> ChangeMark | None:
+        """How far the job's newest successful export read its source, if it recorded it."""
+        runs = schema.job_runs
+        row = self.conn.execute(
+            select(runs.c.change_table, runs.c.change_seq)
+            .where(
+                runs.c.job_id == job_id,
+                runs.c.state == JobRunState.SUCCEEDED.value,
+                runs.c.change_seq.is_not(None),
+            )
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else ChangeMark(row.change_table, row.change_seq)
 
     def last_job_runs(self, account_id: int, job_ids: Sequence[int]) -> dict[int, JobRun]:
         """The newest run (highest id) of each of these jobs of the account."""

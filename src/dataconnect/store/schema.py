@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -90,6 +91,7 @@ jobs = Table(
     Column("state", String(10), nullable=False),
     Column("schedule", JSON, nullable=True),
     Column("settings", JSON, nullable=False),
+    Column("notification", JSON, nullable=True),  # emails about its own runs; NULL: none
     Column("expires_at", UTCDateTime, nullable=True),  # NULL: never
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -189,6 +191,11 @@ job_runs = Table(
     Column("error_message", Text, nullable=True),
     Column("rejects_file", String(300), nullable=True),
     Column("file_name", String(300), nullable=True),
+    # An export's files (folder/name in the account's file server), and how far it read its
+    # source: the table's change sequence, for the next changed_since_last_run export.
+    Column("output_files", JSON, nullable=True),
+    Column("change_table", String(80), nullable=True),
+    Column("change_seq", BigInteger, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("started_at", UTCDateTime, nullable=True),
     Column("ended_at", UTCDateTime, nullable=True),

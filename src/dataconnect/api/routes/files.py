@@ -16,7 +16,7 @@ from urllib.parse import quote
 import anyio
 import anyio.from_thread
 import anyio.to_thread
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
@@ -143,3 +143,13 @@ def download_file(
         media_type="application/octet-stream",
         headers={"Content-Disposition": content_disposition(filename), "Content-Length": str(size)},
     )
+
+
+@router.delete(
+    "/{folder}/{filename:path}",
+    status_code=204,
+    summary="Delete a file of upload/ or download/ (archive/ is read-only)",
+)
+def delete_file(folder: Folder, filename: FileName, app: AppDep, caller: CallerDep) -> Response:
+    app.files.delete(caller, folder, filename)
+    return Response(status_code=204)

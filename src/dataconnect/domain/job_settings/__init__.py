@@ -8,6 +8,8 @@
 from dataconnect.domain.job_settings.export_rules import parse_export_settings
 from dataconnect.domain.job_settings.import_rules import mappable_fields, parse_import_settings
 from dataconnect.domain.job_settings.records import (
+    Destination,
+    ExportCompression,
     ExportSettings,
     ImportSettings,
     MatchRule,
@@ -18,6 +20,8 @@ from dataconnect.domain.job_settings.records import (
 )
 
 __all__ = [
+    "Destination",
+    "ExportCompression",
     "ExportSettings",
     "ImportSettings",
     "MatchRule",

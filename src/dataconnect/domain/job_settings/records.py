@@ -31,6 +31,20 @@ class PermissionDefault(StrEnum):
     OPTOUT = "OPTOUT"
 
 
+class ExportCompression(StrEnum):
+    NONE = "none"
+    GZIP = "gzip"  # <file>.gz
+    ZIP = "zip"  # <file>.zip, holding <file>
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Destination(Plain):
+    """An outside SFTP server's folder an export delivers to (the connection's name)."""
+
+    connection: str = field(metadata=doc("the name of one of the account's connections"))
+    folder: str = field(default="", metadata=doc("the folder on that server; empty: its root"))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MatchRule(Plain):
     """How file rows find existing rows (profile lists and PETs)."""
@@ -107,7 +121,24 @@ class ExportSettings(Plain):
     )
     format: FileFormat = field(default_factory=FileFormat, metadata=doc("the file's layout"))
     changed_since_last_run: bool = field(
-        default=False, metadata=doc("only profiles changed since the last run (profile lists)")
+        default=False,
+        metadata=doc("only the rows an import changed since the job's last successful run"),
+    )
+    count_file: bool = field(
+        default=False, metadata=doc("true: <base>.cnt holds the number of records written")
+    )
+    ready_file: bool = field(
+        default=False,
+        metadata=doc("true: <base>.ready, written last, holds one line: <file name>,<records>"),
+    )
+    compression: ExportCompression = field(
+        default=ExportCompression.NONE, metadata=doc("none (the default), gzip or zip")
+    )
+    encrypt_to: str | None = field(
+        default=None, metadata=doc("the name of a PGP public key of the account: <file>.gpg")
+    )
+    destination: Destination | None = field(
+        default=None, metadata=doc("null: the account's download/ folder")
     )
 
 

@@ -1,4 +1,4 @@
-"""The account's files: a file of the download/ folder (a run's rejects file), as an attachment."""
+"""The account's files: a file of the download/ folder (a rejects file, an export's file)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ router = web_router()
 
 @router.get("/connect/files/download/{name}")
 def download(name: str, session: PeekSession, dc: AppDep) -> Response:
-    """A file of the account's download/ folder (rejects files), as an attachment."""
+    """A file of the account's download/ folder, as an attachment."""
     handle = dc.files.open(session.caller, "download", name)
     safe = name.replace('"', "")
     return StreamingResponse(
         iter(lambda: handle.read(65536), b""),
-        media_type="text/csv",
+        media_type="text/csv" if name.endswith(".csv") else "application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{safe}"'},
         background=BackgroundTask(handle.close),
     )
