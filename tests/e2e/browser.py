@@ -34,6 +34,19 @@ WRITER = "ann@example.com"
 VIEWER = "vic@example.com"
 CSV = "cust_id,email,city\nC1,a@example.com,Berlin\nC2,b@example.com,Paris\nC3,c@example.com,Rome\n"
 
+EXPORT = "Contacts out"
+EXPORT_JOB = {
+    "name": EXPORT,
+    "type": "export",
+    "activate": True,
+    "export": {
+        "source": "CONTACTS",
+        "fields": ["CUSTOMER_ID_", "EMAIL_ADDRESS_", "CITY_"],
+        "file_pattern": "contacts_out.csv",
+        "ready_file": True,
+    },
+}
+
 # name → upload file; the last one is never activated, so the wizard greys it out
 JOBS = {
     "Load contacts": "contacts.csv",
@@ -90,6 +103,7 @@ def seed(home: Path) -> dict[str, int]:
             caller, group_request("Long group", [ids["Long load"], ids["Long follow-up"]])
         )
         ids["Long group"] = group.id
+        ids[EXPORT] = app.jobs.create(caller, EXPORT_JOB).id
         return ids
     finally:
         app.close()

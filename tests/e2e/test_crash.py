@@ -4,10 +4,12 @@ PostgreSQL. Waits are bounded; leases are 2 s here (10 s by default)."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -154,6 +156,69 @@ def test_a_worker_killed_mid_step_is_taken_over_and_the_step_applied_once(
     takeover = [e for e in history if "taken over" in (e["note"] or "")]
     assert len(takeover) == 1
     assert time.monotonic() - killed_at < 60
+
+
+def test_an_export_whose_worker_is_killed_publishes_one_complete_file_once_taken_over(
+    site: Site, workers: list[subprocess.Popen[bytes]]
+) -> None:
+    loader = site.job("Load", "big.csv")
+    site.put("big.csv", rows_csv(range(BIG_ROWS)))
+    loaded = site.app.runs.start_job(site.caller, loader)
+    done = site.app.runs.execute(site.caller.account_id, loaded.id, threading.Event())
+    assert done.state.value == "succeeded"
+    export = site.app.jobs.create(
+        site.caller,
+        {
+            "name": "Everything out",
+            "type": "export",
+            "activate": True,
+            # every field, gzipped: a few seconds of work to be killed in
+            "export": {
+                "source": "CONTACTS",
+                "file_pattern": "all.csv",
+                "compression": "gzip",
+                "count_file": True,
+                "ready_file": True,
+            },
+        },
+    )
+    doomed = site.worker()
+    workers.append(doomed)
+    run = site.app.runs.start_job(site.caller, export.id)
+    site.wait(
+        lambda: site.app.runs.get(site.caller, run.id).records_processed > 0,
+        60,
+        "the export to be writing",
+    )
+
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
+    download = site.app.file_server.folder(site.caller.account_id, "download")
+    assert site.app.file_server.list(site.caller.account_id, "download") == []  # none published
+    assert any(p.name.startswith(".tmp-") for p in download.iterdir())  # half a file, hidden
+    workers.append(site.worker())
+    site.wait(
+        lambda: site.app.runs.get(site.caller, run.id).state.value in ("succeeded", "failed"),
+        90,
+        "the export to end",
+    )
+    ended = site.app.runs.get(site.caller, run.id)
+
+    assert (ended.state.value, ended.attempt, ended.records_processed) == ("succeeded", 2, BIG_ROWS)
+    assert ended.output_files == (
+        "download/all.csv.gz",
+        "download/all.csv.cnt",
+        "download/all.csv.ready",
+    )
+    assert sorted(p.name for p in download.iterdir()) == [
+        "all.csv.cnt",
+        "all.csv.gz",
+        "all.csv.ready",
+    ]
+    with gzip.open(download / "all.csv.gz", "rt", encoding="utf-8") as data:
+        lines = sum(1 for _ in data)
+    assert lines == BIG_ROWS + 1  # the header and every row, once
+    assert (download / "all.csv.ready").read_text() == f"all.csv.gz,{BIG_ROWS}\n"
 
 
 def test_a_restart_with_runs_queued_and_running_loses_and_doubles_nothing(

@@ -313,6 +313,27 @@ def test_deleting_a_group_asks_first_and_keeps_its_jobs(page: Page, site: Site) 
     expect(page.locator("tbody tr")).to_have_count(1)
 
 
+def test_an_export_is_run_now_and_its_file_downloaded_from_its_run_page(
+    page: Page, site: Site
+) -> None:
+    sign_in(page, site.base_url)
+    page.get_by_role("button", name="Run Now: Contacts out").click()
+    expect(page).to_have_url(re.compile(r"/connect/job-runs/\d+$"))
+    expect(page.locator("h1")).to_contain_text("Succeeded")  # the page follows the run
+    files = page.locator("ul.files a")
+    expect(files).to_have_text(["download/contacts_out.csv", "download/contacts_out.ready"])
+    shot(page, "export-run")
+    check_page(page, "an export's run page")
+    with page.expect_download() as waiting:
+        files.first.click()
+    download = waiting.value
+    assert download.suggested_filename == "contacts_out.csv"
+    lines = Path(download.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "CUSTOMER_ID_,EMAIL_ADDRESS_,CITY_"
+    ready = page.context.request.get(site.base_url + "/connect/files/download/contacts_out.ready")
+    assert ready.text() == f"contacts_out.csv,{len(lines) - 1}\n"
+
+
 def test_a_long_run_is_stopped_from_its_page(page: Page, site: Site) -> None:
     """The first step waits for the data file's write lock, held here, until Stop."""
     held = sqlite3.connect(site.home / "data.db", isolation_level=None)

@@ -423,3 +423,71 @@ def test_a_job_removed_by_its_expiry_is_told_to_the_groups_recipients(
     assert message["Subject"] == "[DataConnect] Pair: job Short lived expired"
     text = message.get_body(("plain",)).get_content()
     assert "removed from the group Pair" in text and "returned to saved" in text
+
+
+# --- a job's own runs -------------------------------------------------------------------------
+
+
+def export_job(env: Env, when: str) -> int:
+    request = {
+        "name": "Contacts out",
+        "type": "export",
+        "activate": True,
+        "notification": {"when": when, "emails": ["ops@example.com"]},
+        "export": {"source": "CONTACTS", "fields": ["CUSTOMER_ID_"], "file_pattern": "out.csv"},
+    }
+    return env.app.jobs.create(env.caller, request).id
+
+
+def run_job(env: Env, job_id: int) -> int:
+    run = env.app.runs.start_job(env.caller, job_id)
+    env.app.runs.execute(env.account_id, run.id, threading.Event())
+    return run.id
+
+
+def test_a_jobs_own_run_sends_one_email_naming_what_it_wrote(env: Env, smtp: Smtp) -> None:
+    run_id = run_job(env, export_job(env, "success_or_failure"))
+
+    assert env.app.mail.send_due("m1") == 1
+    assert env.app.mail.send_due("m1") == 0
+    [(rcpt, message)] = smtp.inbox.received
+    assert rcpt == ["ops@example.com"]
+    assert message["Subject"] == "[DataConnect] Contacts out: succeeded"
+    assert message["Message-ID"] == f"<dataconnect.job_run-{run_id}@example.com>"
+    text = message.get_body(("plain",)).get_content()
+    assert "Job: Contacts out" in text
+    assert "Files: download/out.csv" in text
+    assert "1. Contacts out: succeeded — 0 processed" in text
+    assert f"https://dc.example.com/connect/job-runs/{run_id}" in text
+
+
+def test_a_job_whose_setting_is_failure_sends_nothing_on_success_and_one_on_failure(
+    env: Env, smtp: Smtp
+) -> None:
+    job_id = export_job(env, "failure")
+    run_job(env, job_id)
+    env.app.jobs.update(env.caller, job_id, {"export": {"format": {"qualifier": "none"}}})
+    env.put(f"list_{DAY}.csv", list_csv("C1") + b'"C2,x",c2@x.com,Rome,\n')
+    loader = env.list_job()
+    run_job(env, loader)
+    failed = run_job(env, job_id)
+
+    assert env.app.mail.send_due("m1") == 1
+    [(_, message)] = smtp.inbox.received
+    assert message["Subject"] == "[DataConnect] Contacts out: failed"
+    assert "row 2, field CUSTOMER_ID_" in message.get_body(("plain",)).get_content()
+    assert env.app.runs.get(env.caller, failed).error_code == "EXPORT_VALUE_NEEDS_QUALIFIER"
+
+
+def test_a_jobs_run_as_a_group_step_is_the_groups_to_report(env: Env, smtp: Smtp) -> None:
+    gid = group(env, when="success_or_failure")
+    jobs = env.app.groups.get(env.caller, gid).job_ids
+    env.app.jobs.update(
+        env.caller, jobs[0], {"notification": {"when": "success_or_failure", "emails": ["x@y.z"]}}
+    )
+    env.put(f"first_{DAY}.csv", list_csv("C1"))
+    env.put(f"second_{DAY}.csv", list_csv("C2"))
+    run_to_end(env, gid)
+
+    env.app.mail.send_due("m1")
+    assert [m["Subject"] for _, m in smtp.inbox.received] == ["[DataConnect] Nightly: succeeded"]
