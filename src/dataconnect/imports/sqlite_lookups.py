@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import sqlite3
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,6 +48,7 @@ class ReaderLookups:
         selected = ", ".join(quote(c) for c in key_columns)
         self._sql = f"SELECT {selected}, {quote('RIID_')} FROM {table} WHERE {first} IN "
         self._conn: sqlite3.Connection | None = None
+        self._owner: int | None = None  # the thread that opened ``_conn``
 
     def _connection(self) -> sqlite3.Connection:
         # Opened where it is used (in the reader process or thread): a SQLite connection must
@@ -56,15 +58,17 @@ class ReaderLookups:
             conn = sqlite3.connect(self._database, check_same_thread=False)
             conn.execute("PRAGMA query_only=ON")
             conn.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
-            self._conn = conn
+            self._conn, self._owner = conn, threading.get_ident()
         return self._conn
 
     def close(self) -> None:
-        """Called by a reader thread when it is done (a forked reader's connection ends with
-        the process)."""
-        if self._conn is not None:
+        """Called by the thread that used the connection when it is done (a forked reader's
+        connection ends with the process). From any other thread it does nothing: closing a
+        connection another thread is executing on crashes the interpreter (the writer rolls
+        back on a repeated key while the reader thread may still be looking up the next batch)."""
+        if self._conn is not None and self._owner == threading.get_ident():
             self._conn.close()
-            self._conn = None
+            self._conn = self._owner = None
 
     def _existing(self, keys: list[Any]) -> tuple[dict[Any, int], dict[Any, list[int]]]:
         """The first profile of each key found, and the further profiles of the few keys
