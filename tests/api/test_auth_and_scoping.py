@@ -21,6 +21,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PUT", "/api/v1/files/upload/c.csv", None),
     ("GET", "/api/v1/files/download", None),
     ("GET", "/api/v1/files/download/c.csv", None),
+    ("DELETE", "/api/v1/files/download/c.csv", None),
     ("GET", "/api/v1/jobs", None),
     ("POST", "/api/v1/jobs", import_job("Unauthorised")),
     ("GET", "/api/v1/jobs/1", None),
