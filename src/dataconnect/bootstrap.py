@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from dataconnect.clock import Clock, SystemClock
 from dataconnect.config import Settings
@@ -26,6 +27,7 @@ from dataconnect.services.files import FileService
 from dataconnect.services.group_handler import GroupRunHandler
 from dataconnect.services.group_runs import GroupRunService
 from dataconnect.services.groups import GroupService
+from dataconnect.services.host_keys import HostKeys
 from dataconnect.services.import_executor import ImportExecutor
 from dataconnect.services.job_handler import JobExecutor, JobRunHandler
 from dataconnect.services.jobs import JobService
@@ -34,7 +36,9 @@ from dataconnect.services.notifications import MailService, MailSettings
 from dataconnect.services.runs import RunService
 from dataconnect.services.schedules import ScheduleService
 from dataconnect.services.sessions import SessionService
+from dataconnect.services.sftp_access import SftpAccess
 from dataconnect.services.signals import Signals
+from dataconnect.services.ssh_keys import SshKeyService
 from dataconnect.services.tables import TableService
 from dataconnect.services.work import WorkService
 from dataconnect.store import migrate, wakeups
@@ -64,6 +68,9 @@ class App:
     mail: MailService
     sessions: SessionService
     manage: ManageService
+    ssh_keys: SshKeyService
+    sftp_access: SftpAccess
+    host_keys: HostKeys
     workers: list[Worker] = field(default_factory=list)
     mailers: list[Mailer] = field(default_factory=list)
     schedulers: list[Scheduler] = field(default_factory=list)
@@ -151,6 +158,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     jobs = JobService(deps, schedules)
     groups = GroupService(deps, schedules)
     file_server = FileServer(settings.files_root)
+    host_keys = HostKeys(settings.home / "sftp")
     work = _work(deps, file_server, engines, settings.lease_seconds)
     runs = RunService(deps, work)
     return App(
@@ -173,6 +181,15 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         signals=signals,
         sessions=SessionService(deps, accounts),
         manage=ManageService(deps),
+        ssh_keys=SshKeyService(deps),
+        sftp_access=SftpAccess(
+            deps,
+            file_server,
+            host_keys,
+            public_host=urlsplit(settings.base_url).hostname or settings.host,
+            port=settings.sftp_port,
+        ),
+        host_keys=host_keys,
     )
 
 

@@ -35,6 +35,18 @@ class Settings(BaseSettings):
         description="a run whose worker sent no sign of life for this long is taken over",
     )
 
+    sftp_port: int = Field(
+        default=2222,
+        ge=0,
+        le=65535,
+        description="the built-in SFTP server's port (on host); 0 turns it off in serve",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="encrypts the secrets of outside servers at rest; required on PostgreSQL, "
+        "generated once into home/secret.key for the embedded setup",
+    )
+
     password_work: int = Field(
         default=2**14,
         ge=2**10,

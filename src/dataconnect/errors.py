@@ -10,7 +10,7 @@
 
 Transports translate these once, at their edge (``api/errors.py``, ``cli``); nothing below them
 knows about HTTP statuses or exit codes. Every code is registered, with its meaning, in
-``error_codes.py``.
+``error_codes``.
 """
 
 from __future__ import annotations

@@ -155,7 +155,11 @@ def test_upgrading_twice_is_a_no_op(empty: Engines) -> None:
     with empty.meta.begin() as conn:
         conn.execute(
             insert(s.accounts).values(
-                name="Acme", name_key="acme", timezone="UTC", created_at=datetime.now(UTC)
+                name="Acme",
+                name_key="acme",
+                timezone="UTC",
+                created_at=datetime.now(UTC),
+                sftp_username="acme-1",
             )
         )
 
@@ -213,3 +217,26 @@ def test_downgrading_to_base_and_upgrading_again_gives_the_metadata_again(empty:
 
     assert _diff(empty.meta) == []
     assert migrate.is_current(empty) is True
+
+
+def test_accounts_made_before_sftp_get_their_login_names(empty: Engines) -> None:
+    if empty.dialect == "postgresql":
+        migrate.ensure_postgres_schemas(empty.meta)
+    cfg = migrate.alembic_config()
+    with empty.meta.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+        for name in ("Acme Corp.", "ÜBER!"):
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (name, name_key, timezone, created_at) "
+                    "VALUES (:n, :k, 'UTC', :t)"
+                ),
+                {"n": name, "k": name.lower(), "t": datetime.now(UTC)},
+            )
+
+    migrate.upgrade(empty)
+
+    with empty.meta.connect() as conn:
+        names = conn.execute(select(s.accounts.c.sftp_username).order_by(s.accounts.c.id))
+        assert names.scalars().all() == ["acme-corp-1", "ber-2"]

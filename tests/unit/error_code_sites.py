@@ -16,7 +16,7 @@ A *site* is one code at one place, with the kind the place gives it:
 A code given as a name is followed to its assignment in the function or to a module constant
 (imported ones too); one passed on from elsewhere (``exc.code``, ``problems[0].code``) is the
 business of the site that made it, and the few codes that only travel so are listed in ``UNSEEN``.
-The registry itself (``error_codes.py``) is not scanned.
+The registry itself (the package ``error_codes``) is not scanned.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import dataconnect
 from dataconnect.error_codes import EXCEPTION_KINDS, Kind
 
 SRC = Path(dataconnect.__file__).resolve().parent
-REGISTRY = SRC / "error_codes.py"  # lists every code; never a site itself
+REGISTRY = SRC / "error_codes"  # the package that lists every code; never a site itself
 
 LOOKS_LIKE_A_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 
@@ -168,7 +168,7 @@ class Module:
 def modules() -> tuple[Module, ...]:
     found = []
     for path in sorted(SRC.rglob("*.py")):
-        if path == REGISTRY:
+        if REGISTRY in path.parents:
             continue
         rel = path.relative_to(SRC).as_posix()
         dotted = "dataconnect." + rel.removesuffix(".py").replace("/", ".")

@@ -18,6 +18,7 @@ from dataconnect.api.routes import (
     groups,
     jobs,
     runs,
+    ssh_keys,
     tables,
 )
 from dataconnect.bootstrap import App
@@ -79,7 +80,7 @@ def create_app(dc: App, *, worker: bool = True, freeze_gc: bool = False) -> Fast
             )
         return await call_next(request)
 
-    for module in (account, tables, files, jobs, groups, group_runs, runs, compat):
+    for module in (account, tables, files, ssh_keys, jobs, groups, group_runs, runs, compat):
         api.include_router(module.router)
     mount.install(api, dc)
     return api

@@ -160,11 +160,41 @@ def body(model: BaseModel) -> dict[str, Any]:
 # --- responses -----------------------------------------------------------------------------
 
 
+class SftpPublic(BaseModel):
+    host: str
+    port: int
+    username: str
+    host_key_fingerprints: list[str]
+
+
 class AccountPublic(BaseModel):
     id: int
     name: str
     timezone: str
     created_at: str
+    sftp_username: str
+    sftp: SftpPublic | None = None
+
+
+class SshKeyCreate(Strict):
+    name: str = Field(description="a label: 1 to 100 characters")
+    public_key: str = Field(description="one OpenSSH public key line (the .pub file)")
+
+
+class SshKeyPublic(BaseModel):
+    id: int
+    name: str
+    type: str
+    bits: int
+    fingerprint: str
+    public_key: str
+    created_at: str
+    created_by: str
+    last_used_at: str | None
+
+
+class SshKeyList(BaseModel):
+    items: list[SshKeyPublic]
 
 
 class FieldPublic(BaseModel):

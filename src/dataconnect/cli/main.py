@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dataconnect import __version__
-from dataconnect.cli import admin, files, resources, runs  # noqa: F401 - runs adds commands
+from dataconnect.cli import admin, files, resources, runs, sftp  # noqa: F401 - runs adds commands
 from dataconnect.cli.common import app_context, fail, guarded, out
 from dataconnect.services.demo import DEMO_USER
 
@@ -26,6 +26,8 @@ cli.add_typer(resources.tables, name="tables")
 cli.add_typer(resources.jobs, name="jobs")
 cli.add_typer(resources.groups, name="groups")
 cli.add_typer(files.files, name="files")
+cli.add_typer(sftp.ssh_keys, name="ssh-keys")
+cli.command("sftp")(guarded(sftp.sftp))
 cli.command("demo")(guarded(admin.demo))
 
 
@@ -67,6 +69,7 @@ def serve(
             )
         bind_host = host or app.settings.host
         bind_port = port or app.settings.port
+        sftp_server = sftp.start_sftp(app, bind_host) if app.settings.sftp_port else None
         out.print(
             f"serving on http://{bind_host}:{bind_port} (web UI at /, API docs at /docs)",
             highlight=False,
@@ -77,6 +80,8 @@ def serve(
             port=bind_port,
             log_level="info",
         )
+        if sftp_server is not None:
+            sftp_server.close()
 
 
 @cli.command()

@@ -31,6 +31,14 @@ class Account:
     name: str
     timezone: str
     created_at: datetime
+    sftp_username: str  # the login name of its SFTP folders
+
+
+def sftp_username(name: str, account_id: int) -> str:
+    """``<name as lower-case letters, digits and dashes>-<id>``: readable, unique by its id,
+    and never changed (an ETL tool's configuration keeps it)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "account"
+    return f"{slug}-{account_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,7 @@ import builtins
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from dataconnect.errors import NotFound, Problem, ValidationFailed
+from dataconnect.errors import Conflict, NotFound, Problem, ValidationFailed
 
 UPLOAD = "upload"
 DOWNLOAD = "download"
@@ -111,6 +112,48 @@ def _invalid(message: str) -> ValidationFailed:
 
 def _missing(folder: str, name: str) -> NotFound:
     return NotFound(f"no file {name} in {folder}/", code="FILE_NOT_FOUND")
+
+
+class PendingFile:
+    """A file being written under a temporary name; see ``FileServer.begin_write``."""
+
+    def __init__(self, fd: int, temp: Path, target: Path) -> None:
+        self._fd: int | None = fd
+        self._temp = temp
+        self.target = target
+        self.size = 0  # the end of what was written
+
+    def write(self, offset: int, data: bytes) -> None:
+        assert self._fd is not None, "written after publish or discard"
+        os.pwrite(self._fd, data, offset)
+        self.size = max(self.size, offset + len(data))
+
+    def read(self, offset: int, size: int) -> bytes:
+        assert self._fd is not None
+        return os.pread(self._fd, size, offset)
+
+    def publish(self) -> FileInfo:
+        """Flush it to disk and rename it into place: the whole file appears at once."""
+        assert self._fd is not None
+        try:
+            os.fsync(self._fd)
+            st = os.fstat(self._fd)
+            os.replace(self._temp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        finally:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        return FileInfo(name=self.target.name, size=st.st_size, modified_at=_modified(st))
+
+    def discard(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._temp)
 
 
 class FileServer:
@@ -253,6 +296,43 @@ class FileServer:
         ):
             shutil.copyfileobj(source, copy, CHUNK)
         return archived
+
+    def info(self, account_id: int, folder: str, name: str) -> FileInfo:
+        """The file's size and time; NotFound ``FILE_NOT_FOUND`` unless it is a plain file."""
+        target = self.path(account_id, folder, name)
+        try:
+            st = target.lstat()
+        except FileNotFoundError:
+            raise _missing(folder, name) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise _missing(folder, name)
+        return FileInfo(name=name, size=st.st_size, modified_at=_modified(st))
+
+    def rename(
+        self, account_id: int, folder: str, old: str, new: str, *, replace: bool = False
+    ) -> None:
+        """Rename a file inside its folder, atomically. Without ``replace`` an existing ``new``
+        is refused (``FILE_EXISTS``), as SFTP's own rename is; with it, it is replaced whole."""
+        source = self.path(account_id, folder, old)
+        target = self.path(account_id, folder, new)
+        if not source.is_file():
+            raise _missing(folder, old)
+        if replace:
+            os.replace(source, target)
+            return
+        try:
+            os.link(source, target)  # fails if ``new`` exists: no window where both are lost
+        except FileExistsError:
+            raise Conflict(f"{folder}/{new} exists", code="FILE_EXISTS") from None
+        os.unlink(source)
+
+    def begin_write(self, account_id: int, folder: str, name: str) -> PendingFile:
+        """A file written in pieces (at any offset, as SFTP writes), under a hidden temporary
+        name until ``publish``; ``discard`` leaves nothing."""
+        target = self.path(account_id, folder, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        return PendingFile(fd, Path(temp), target)
 
     def delete(self, account_id: int, folder: str, name: str) -> None:
         """Remove the file; one that is already gone is fine."""

@@ -9,19 +9,44 @@ from dataconnect.domain.accounts import Account, User
 from dataconnect.domain.groups import Group
 from dataconnect.domain.jobs import Job
 from dataconnect.domain.runs import GroupRun, JobRun, RunEvent, RunSummary
+from dataconnect.domain.ssh_keys import SshKey
 from dataconnect.domain.tables import TableDef
+from dataconnect.services.sftp_access import SftpEndpoint
 
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def account_view(account: Account) -> dict[str, Any]:
-    return {
+def account_view(account: Account, sftp: SftpEndpoint | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
         "id": account.id,
         "name": account.name,
         "timezone": account.timezone,
         "created_at": iso(account.created_at),
+        "sftp_username": account.sftp_username,
+    }
+    if sftp is not None:
+        view["sftp"] = {
+            "host": sftp.host,
+            "port": sftp.port,
+            "username": sftp.username,
+            "host_key_fingerprints": sftp.host_key_fingerprints,
+        }
+    return view
+
+
+def ssh_key_view(key: SshKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "type": key.key_type,
+        "bits": key.bits,
+        "fingerprint": key.fingerprint,
+        "public_key": key.public_key,
+        "created_at": iso(key.created_at),
+        "created_by": key.created_by,
+        "last_used_at": iso(key.last_used_at),
     }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from dataconnect.domain.accounts import Account, Role, User
+from dataconnect.domain.accounts import Account, Role, User, sftp_username
 from dataconnect.errors import Conflict
 from dataconnect.store import records, schema
 from dataconnect.store.base import QueriesBase
@@ -14,13 +15,33 @@ from dataconnect.store.base import QueriesBase
 
 class AccountQueries(QueriesBase):
     def create_account(self, name: str, timezone: str, now: datetime) -> Account:
+        accounts = schema.accounts
         new_id = self._insert(
-            insert(schema.accounts).values(
-                name=name, name_key=name.lower(), timezone=timezone, created_at=now
+            insert(accounts).values(
+                name=name,
+                name_key=name.lower(),
+                timezone=timezone,
+                created_at=now,
+                sftp_username=f"~{uuid.uuid4().hex}",  # unique until the id is known
             ),
             Conflict(f"an account named {name} exists", code="ACCOUNT_NAME_TAKEN"),
         )
-        return Account(id=new_id, name=name, timezone=timezone, created_at=now)
+        username = sftp_username(name, new_id)
+        self.conn.execute(
+            update(accounts).where(accounts.c.id == new_id).values(sftp_username=username)
+        )
+        return Account(
+            id=new_id, name=name, timezone=timezone, created_at=now, sftp_username=username
+        )
+
+    def account_by_sftp_username(self, username: str) -> Account | None:
+        accounts = schema.accounts
+        row = (
+            self.conn.execute(select(accounts).where(accounts.c.sftp_username == username))
+            .mappings()
+            .first()
+        )
+        return records.account(row) if row else None
 
     def account(self, account_id: int) -> Account | None:
         row = (

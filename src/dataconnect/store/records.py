@@ -18,7 +18,11 @@ from dataconnect.domain.tables import FieldDef, FieldType, TableDef, TableKind
 
 def account(row: RowMapping) -> Account:
     return Account(
-        id=row["id"], name=row["name"], timezone=row["timezone"], created_at=row["created_at"]
+        id=row["id"],
+        name=row["name"],
+        timezone=row["timezone"],
+        created_at=row["created_at"],
+        sftp_username=row["sftp_username"],
     )
 
 

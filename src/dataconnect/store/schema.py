@@ -37,6 +37,8 @@ accounts = Table(
     Column("name_key", String(100), nullable=False, unique=True),
     Column("timezone", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # the login name of the account's SFTP folders (domain.accounts.sftp_username), never changed
+    Column("sftp_username", String(64), nullable=False, unique=True),
 )
 
 users = Table(
@@ -291,9 +293,51 @@ web_sessions = Table(
     Index("ix_web_sessions_expires_at", "expires_at"),
 )
 
+# Public keys that may log in to the account's SFTP folders: the key itself ("type base64"), and
+# what is shown of it. One key once per account.
+ssh_keys = Table(
+    "ssh_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("key_type", String(40), nullable=False),
+    Column("bits", Integer, nullable=False),
+    Column("fingerprint", String(80), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    UniqueConstraint("account_id", "fingerprint"),
+)
+
+# Outside SFTP servers. ``secret`` is the password or the generated private key, encrypted with
+# the settings' secret key (never answered); ``host_key`` is pinned at the first good test.
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("name_key", String(100), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("username", String(100), nullable=False),
+    Column("auth", String(10), nullable=False),
+    Column("secret", Text, nullable=True),
+    Column("public_key", Text, nullable=True),
+    Column("host_key", Text, nullable=True),
+    Column("host_key_fingerprint", String(80), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "name_key"),
+)
+
 __all__ = [
     "accounts",
     "api_tokens",
+    "connections",
     "data_tables",
     "group_jobs",
     "group_run_steps",
@@ -305,6 +349,7 @@ __all__ = [
     "occurrences",
     "outbox",
     "run_events",
+    "ssh_keys",
     "users",
     "web_sessions",
 ]

@@ -22,6 +22,7 @@ from dataconnect.store.leases import LeaseQueries
 from dataconnect.store.occurrences import OccurrenceQueries
 from dataconnect.store.outbox import OutboxQueries
 from dataconnect.store.sessions import SessionQueries
+from dataconnect.store.ssh_keys import SshKeyQueries
 
 
 class Store:
@@ -52,6 +53,7 @@ class Tx(
     ExpiryQueries,
     OutboxQueries,
     SessionQueries,
+    SshKeyQueries,
 ):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn

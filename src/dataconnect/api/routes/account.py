@@ -16,4 +16,4 @@ def healthz() -> dict[str, str]:
 
 @router.get("/api/v1/account", response_model=AccountPublic)
 def get_account(app: AppDep, caller: CallerDep) -> dict[str, object]:
-    return account_view(app.accounts.account(caller))
+    return account_view(app.accounts.account(caller), app.sftp_access.endpoint(caller))

@@ -1,132 +1,24 @@
-"""Every error code of DataConnect, once: what carries it, what it means and, where the
-compatibility API renames it, the original system's code.
-
-Raise sites keep their literals (``raise NotFound("no job with id 7", code="JOB_NOT_FOUND")``);
-the registry is what the doors read — ``api/errors.py`` the status of an exception, the
-compatibility API (``api/compat``) the original's names — and what
-``tests/unit/test_error_codes.py`` holds the source and the docs to: every code the source
-raises or reports is registered here with the kind it is raised as, every registered code is
-raised somewhere (or marked ``reserved``) and documented in ``docs/``.
-
-An exception's HTTP status is decided by its class (``EXCEPTION_KINDS``, ``KIND_STATUS``), never
-by its code: one code may be raised as a Conflict and reported as a field problem, and is then
-answered 409 or 422 accordingly.
-"""
+"""The codes of accounts, tables, jobs, imports, exports, groups, runs and the HTTP layers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-
-from dataconnect.errors import (
-    BadRequest,
-    Conflict,
-    DataConnectError,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-    ValidationFailed,
+from dataconnect.error_codes.kinds import (
+    CF,
+    CLI,
+    COMPAT,
+    HTTP,
+    NF,
+    PD,
+    RF,
+    RJ,
+    UA,
+    Code,
+    Kind,
+    P,
 )
+from dataconnect.error_codes.kinds import code as _code
 
-
-class Kind(StrEnum):
-    """What carries a code to whoever reads it."""
-
-    # an exception of dataconnect.errors (the value is its class's name)
-    VALIDATION_FAILED = "ValidationFailed"
-    NOT_FOUND = "NotFound"
-    CONFLICT = "Conflict"
-    PERMISSION_DENIED = "PermissionDenied"
-    UNAUTHENTICATED = "Unauthenticated"
-    BAD_REQUEST = "BadRequest"
-    ERROR = "DataConnectError"  # the base class; never raised itself
-    # a field's code in ValidationFailed.problems; a lone problem lends it to the error (422)
-    PROBLEM = "problem"
-    # answered by an HTTP layer itself, outside the exception tree (``Code.status``)
-    HTTP = "http"
-    # the original system's code, answered by the compatibility API only (``Code.status``)
-    COMPAT = "compat"
-    RUN_FAILURE = "run failure"  # a job run or group run ends failed with it (``error_code``)
-    REJECT = "reject"  # why a row was refused: the rejects file's REJECT_REASON
-    CLI = "cli"  # printed by the command line, which then exits with status 1
-
-
-# The exception classes in the order the API matches them; anything else is a DataConnectError.
-EXCEPTION_KINDS: Mapping[type[DataConnectError], Kind] = {
-    ValidationFailed: Kind.VALIDATION_FAILED,
-    NotFound: Kind.NOT_FOUND,
-    Conflict: Kind.CONFLICT,
-    PermissionDenied: Kind.PERMISSION_DENIED,
-    Unauthenticated: Kind.UNAUTHENTICATED,
-    BadRequest: Kind.BAD_REQUEST,
-}
-
-KIND_STATUS: Mapping[Kind, int] = {
-    Kind.VALIDATION_FAILED: 422,
-    Kind.NOT_FOUND: 404,
-    Kind.CONFLICT: 409,
-    Kind.PERMISSION_DENIED: 403,
-    Kind.UNAUTHENTICATED: 401,
-    Kind.BAD_REQUEST: 400,
-    Kind.ERROR: 400,
-    Kind.PROBLEM: 422,
-}
-
-
-def kind_of(exc: DataConnectError) -> Kind:
-    return next((k for cls, k in EXCEPTION_KINDS.items() if isinstance(exc, cls)), Kind.ERROR)
-
-
-def http_status(exc: DataConnectError) -> int:
-    """The status ``/api/v1`` answers an exception with: its class's."""
-    return KIND_STATUS[kind_of(exc)]
-
-
-@dataclass(frozen=True, slots=True)
-class Code:
-    """One code: the kinds it is raised or reported as, and a line on what it means."""
-
-    name: str
-    kinds: tuple[Kind, ...]
-    meaning: str
-    compat: str | None = None  # the original's code for it, where the compatibility API renames it
-    status: int | None = None  # kinds HTTP and COMPAT: the status it is answered with (None: any)
-    reserved: bool = False  # registered although nothing raises it (the tests allow it)
-
-    @property
-    def statuses(self) -> frozenset[int]:
-        """Every HTTP status an answer with this code can have."""
-        found = {KIND_STATUS[k] for k in self.kinds if k in KIND_STATUS}
-        return frozenset(found if self.status is None else found | {self.status})
-
-
-def _code(
-    name: str,
-    kinds: Kind | tuple[Kind, ...],
-    meaning: str,
-    *,
-    compat: str | None = None,
-    status: int | None = None,
-    reserved: bool = False,
-) -> Code:
-    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-    return Code(name, kinds, meaning, compat, status, reserved)
-
-
-# short names for the table below (deleted after it)
-P = Kind.PROBLEM
-NF = Kind.NOT_FOUND
-CF = Kind.CONFLICT
-UA = Kind.UNAUTHENTICATED
-PD = Kind.PERMISSION_DENIED
-RF = Kind.RUN_FAILURE
-RJ = Kind.REJECT
-HTTP = Kind.HTTP
-COMPAT = Kind.COMPAT
-CLI = Kind.CLI
-
-_ALL = (
+CORE: tuple[Code, ...] = (
     # --- the exception classes' own codes, for a raise without code= ----------------------
     # (every raise of Conflict, PermissionDenied and BadRequest names its code: theirs are
     # reserved, as is the base class's, which is never raised)
@@ -217,7 +109,7 @@ _ALL = (
     # --- files -----------------------------------------------------------------------------
     _code("FILE_NOT_FOUND", (NF, RF), "no such file; a run: no file for it in upload/"),
     _code("FOLDER_NOT_FOUND", NF, "not upload, download or archive"),
-    _code("FOLDER_READ_ONLY", CF, "a file of archive/ cannot be deleted"),
+    _code("FOLDER_READ_ONLY", CF, "archive/ takes no delete; over SFTP, download/ no write"),
     _code("FILENAME_INVALID", P, "not a plain file name"),
     _code("FILE_TOO_LARGE", P, "an upload over the size limit (2 GiB)"),
     # --- jobs ------------------------------------------------------------------------------
@@ -415,15 +307,3 @@ _ALL = (
     _code("FILE_UNWRITABLE", CLI, "a downloaded file cannot be written"),
     _code("SMTP_FAILED", CLI, "the test email could not be sent"),
 )
-
-del P, NF, CF, UA, PD, RF, RJ, HTTP, COMPAT, CLI
-
-CODES: Mapping[str, Code] = {c.name: c for c in _ALL}
-
-# The services' codes the compatibility API answers under the original's name.
-COMPAT_NAMES: Mapping[str, str] = {c.name: c.compat for c in _ALL if c.compat is not None}
-
-
-def compat_code(code: str) -> str:
-    """The original system's code for one of ours; ours when the original has no name for it."""
-    return COMPAT_NAMES.get(code, code)
