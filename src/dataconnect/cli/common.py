@@ -91,10 +91,21 @@ def emit_json(data: Any) -> None:
     out.print_json(json.dumps(data, default=str))
 
 
-def emit_table(columns: list[str], rows: list[list[Any]], title: str | None = None) -> None:
+def emit_table(
+    columns: list[str],
+    rows: list[list[Any]],
+    title: str | None = None,
+    whole: tuple[str, ...] = (),
+) -> None:
+    """A table; no cell is ever cut short (long ones fold), and the ``whole`` columns (a
+    fingerprint, to copy) stay on one line while the others fold first."""
     table = Table(title=title)
-    for c in columns:
-        table.add_column(c)
+    for i, c in enumerate(columns):
+        if c in whole:
+            width = max([len(c)] + [len(str(r[i])) for r in rows])
+            table.add_column(c, no_wrap=True, min_width=width)
+        else:
+            table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*["" if v is None else str(v) for v in r])
     out.print(table)

@@ -113,6 +113,7 @@ def ssh_keys_list(account: AccountOpt, json_: JsonOpt = False) -> None:
             ]
             for k in found
         ],
+        whole=("fingerprint",),
     )
 
 

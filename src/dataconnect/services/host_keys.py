@@ -61,15 +61,18 @@ class HostKeys:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
 
-    def fingerprints(self) -> list[str]:
-        """``SHA256:…`` of each host key, as ``ssh-keygen -lf`` and clients show them."""
+    def public_lines(self) -> list[str]:
+        """Each host key's public half, ``<type> <base64>`` (a known_hosts line without its
+        host)."""
         found = []
         for path in self.paths():
             private = serialization.load_ssh_private_key(path.read_bytes(), password=None)
-            line = (
-                private.public_key()
-                .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-                .decode()
+            public = private.public_key().public_bytes(
+                serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
             )
-            found.append(parse_public_key(line).fingerprint)
+            found.append(public.decode())
         return found
+
+    def fingerprints(self) -> list[str]:
+        """``SHA256:…`` of each host key, as ``ssh-keygen -lf`` and clients show them."""
+        return [parse_public_key(line).fingerprint for line in self.public_lines()]

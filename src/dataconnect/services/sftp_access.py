@@ -129,6 +129,20 @@ class SftpAccess:
         self._limits = limits or LoginLimits()
         self._max = max_bytes
 
+    def with_limits(
+        self, limits: LoginLimits | None = None, max_bytes: int | None = None
+    ) -> SftpAccess:
+        """The same door with other login limits or upload size (tests, benchmarks)."""
+        return SftpAccess(
+            self._deps,
+            self._files,
+            self.host_keys,
+            public_host=self._public_host,
+            port=self._port,
+            limits=limits or self._limits,
+            max_bytes=self._max if max_bytes is None else max_bytes,
+        )
+
     def endpoint(self, caller: Caller) -> SftpEndpoint:
         with self._deps.store.read() as tx:
             account = tx.account(caller.account_id)

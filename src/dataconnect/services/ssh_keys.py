@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
 from dataconnect.domain.accounts import Caller
@@ -64,13 +64,17 @@ def parse_public_key(line: object) -> ParsedKey:
         blob = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise _invalid("the key is not valid base64") from None
+    if openssh_type in WEAK_TYPES:  # refused whatever its data (and never parsed)
+        problem = strength_problem(openssh_type, 0)
+        assert problem is not None
+        collect([problem])
     try:
         key = load_ssh_public_key(f"{openssh_type} {encoded}".encode())
     except (ValueError, UnsupportedAlgorithm):
         raise _invalid("the key's data is not a valid public key of its type") from None
     if isinstance(key, ec.EllipticCurvePublicKey):
         bits = key.curve.key_size
-    elif isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey):
+    elif isinstance(key, rsa.RSAPublicKey):
         bits = key.key_size
     elif isinstance(key, ed25519.Ed25519PublicKey):
         bits = 256
@@ -79,8 +83,9 @@ def parse_public_key(line: object) -> ParsedKey:
     problem = strength_problem(openssh_type, bits)
     if problem is not None:
         collect([problem])
-    kind = KEY_TYPES.get(openssh_type) or WEAK_TYPES[openssh_type]
-    return ParsedKey(openssh_type, kind, bits, fingerprint(blob), f"{openssh_type} {encoded}")
+    return ParsedKey(
+        openssh_type, KEY_TYPES[openssh_type], bits, fingerprint(blob), f"{openssh_type} {encoded}"
+    )
 
 
 class SshKeyService:
