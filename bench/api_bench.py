@@ -62,6 +62,7 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="dc-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATACONNECT_")}
     env["DATACONNECT_HOME"] = home
+    env["DATACONNECT_SFTP_PORT"] = "0"  # the HTTP side only
     if args.database_url:
         env["DATACONNECT_DATABASE_URL"] = args.database_url
     exe = str(Path(sys.executable).parent / "dataconnect")

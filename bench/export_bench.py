@@ -125,6 +125,7 @@ class Bench:
             port = s.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATACONNECT_")}
         env["DATACONNECT_HOME"] = str(self.home)
+        env["DATACONNECT_SFTP_PORT"] = "0"  # the HTTP side only
         if self.url:
             env["DATACONNECT_DATABASE_URL"] = self.url
         log = (self.work / "serve.log").open("wb")

@@ -302,6 +302,7 @@ def free_port() -> int:
 def clean_env(home: Path, url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATACONNECT_")}
     env["DATACONNECT_HOME"] = str(home)
+    env["DATACONNECT_SFTP_PORT"] = "0"  # the HTTP side only
     if url:
         env["DATACONNECT_DATABASE_URL"] = url
     return env

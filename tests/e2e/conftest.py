@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,11 +15,18 @@ DATACONNECT = Path(sys.executable).parent / "dataconnect"
 COMMAND_TIMEOUT = 60
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture
 def dc_env(tmp_path: Path) -> dict[str, str]:
     """This environment without any DATACONNECT_* setting, with DATACONNECT_HOME=tmp_path/home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATACONNECT_")}
     env["DATACONNECT_HOME"] = str(tmp_path / "home")
+    env["DATACONNECT_SFTP_PORT"] = str(free_port())  # serve's SFTP server, never a fixed port
     env["PYTHONUNBUFFERED"] = "1"
     env["NO_COLOR"] = "1"
     env.pop("FORCE_COLOR", None)

@@ -292,3 +292,59 @@ def test_run_now_of_the_demo_group_runs_in_the_served_process(
     ]
     rows = api.get("/api/v1/tables/PURCHASES").json()["row_count"]
     assert rows == 2
+
+
+def test_serve_also_serves_sftp_to_a_key_added_by_the_api(
+    server: Server, api: httpx.Client, dc_env: dict[str, str], tmp_path: Path
+) -> None:
+    import io
+    import warnings
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "DSA is deprecated")
+        import paramiko
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    path = tmp_path / "id_ed25519"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    added = api.post("/api/v1/ssh-keys", json={"name": "etl", "public_key": public.decode()})
+    assert added.status_code == 201, added.text
+    sftp = api.get("/api/v1/account").json()["sftp"]
+    assert sftp["port"] == int(dc_env["DATACONNECT_SFTP_PORT"])
+
+    ssh = paramiko.SSHClient()
+    ssh.set_missing_host_key_policy(paramiko.RejectPolicy())
+    for line in api.get("/api/v1/account").json()["sftp"]["host_key_fingerprints"]:
+        assert line.startswith("SHA256:")
+    host_keys = (Path(dc_env["DATACONNECT_HOME"]) / "sftp").glob("*_key")
+    for host_key in host_keys:  # trust exactly the published keys
+        loaded = paramiko.PKey.from_path(host_key)
+        ssh.get_host_keys().add(f"[127.0.0.1]:{sftp['port']}", loaded.get_name(), loaded)
+    ssh.connect(
+        "127.0.0.1",
+        sftp["port"],
+        username=sftp["username"],
+        pkey=paramiko.PKey.from_path(path),
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
+    try:
+        client = ssh.open_sftp()
+        client.putfo(io.BytesIO(b"cust_id\n1\n"), "upload/by_sftp.csv")
+    finally:
+        ssh.close()
+    listed = api.get("/api/v1/files/upload").json()["items"]
+    assert "by_sftp.csv" in [f["name"] for f in listed]

@@ -41,6 +41,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     script = Path(sys.executable).parent / "dataconnect"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATACONNECT_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env["DATACONNECT_SFTP_PORT"] = "0"  # no SFTP here: the page tests only
     with serve(script, env, tmp_path_factory.mktemp("web") / "home") as running:
         yield running
 
