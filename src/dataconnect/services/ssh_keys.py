@@ -64,6 +64,11 @@ def parse_public_key(line: object) -> ParsedKey:
         blob = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise _invalid("the key is not valid base64") from None
+    weak = strength_problem(openssh_type, 0) if openssh_type in WEAK_TYPES else None
+    if weak is not None:
+        # Refused at any size, before cryptography reads it: it deprecates DSA (a warning on
+        # every read) and will drop it, when it would become SSH_KEY_INVALID.
+        collect([weak])
     try:
         key = load_ssh_public_key(f"{openssh_type} {encoded}".encode())
     except (ValueError, UnsupportedAlgorithm):
