@@ -26,6 +26,8 @@ from browser import (
     shot,
     sign_in,
 )
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 pytestmark = pytest.mark.e2e
@@ -333,6 +335,49 @@ def test_an_export_is_run_now_and_its_file_downloaded_from_its_run_page(
     assert lines[0] == "CUSTOMER_ID_,EMAIL_ADDRESS_,CITY_"
     ready = page.context.request.get(site.base_url + "/connect/files/download/contacts_out.ready")
     assert ready.text() == f"contacts_out.csv,{len(lines) - 1}\n"
+
+
+def test_an_ssh_key_is_pasted_listed_and_removed_on_the_sftp_page(
+    page: Page, phone: Page, site: Site
+) -> None:
+    private = ed25519.Ed25519PrivateKey.generate()
+    line = private.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+    sign_in(page, site.base_url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="SFTP access").click()
+    expect(page).to_have_url(re.compile(r"/connect/sftp$"))
+    expect(page.locator("#sftp-command")).to_have_text(re.compile(r"^sftp -P \d+ acme-\d+@"))
+    expect(page.locator("[data-field=host-key]")).to_have_count(2)
+    # A short RSA key: the error sits beside the field, and what was pasted stays.
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+    weak_line = weak.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_label("Public key").fill(weak_line)
+    page.get_by_role("button", name="Add key").click()
+    expect(page.locator("#k-public-key-error-1")).to_contain_text("SSH_KEY_TOO_WEAK")
+    expect(page.get_by_label("Public key")).to_have_attribute("aria-invalid", "true")
+    shot(page, "sftp-key-error")
+    # Pasted and sent with the keyboard alone.
+    page.get_by_label("Public key").fill(line + " ann@laptop")
+    page.get_by_label("Public key").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Add key")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Key laptop added")
+    row = page.locator("tbody tr", has_text="laptop")
+    expect(row).to_contain_text("ed25519")
+    expect(row).to_contain_text("SHA256:")
+    expect(row).to_contain_text("Never")
+    check_page(page, "the SFTP page at 1280 px")
+    shot(page, "sftp")
+    sign_in(phone, site.base_url)
+    phone.goto(site.base_url + "/connect/sftp")
+    check_page(phone, "the SFTP page at 390 px")
+    shot(phone, "sftp")
+    row.get_by_role("link", name="Remove: laptop").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("Remove SSH key laptop?")
+    page.get_by_role("button", name="Remove key").click()
+    expect(page.get_by_role("status")).to_contain_text("Key laptop removed")
+    expect(page.locator("tbody tr", has_text="laptop")).to_have_count(0)
 
 
 def test_a_long_run_is_stopped_from_its_page(page: Page, site: Site) -> None:

@@ -12,7 +12,17 @@ from fastapi.staticfiles import StaticFiles
 
 from dataconnect.bootstrap import App
 from dataconnect.web.kit import Web
-from dataconnect.web.pages import actions, fallback, files, group, runs, signin, tabs, wizard
+from dataconnect.web.pages import (
+    actions,
+    fallback,
+    files,
+    group,
+    runs,
+    sftp_access,
+    signin,
+    tabs,
+    wizard,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -25,7 +35,7 @@ CSP = (
 
 # First match wins: the wizard before group (/connect/groups/new is not a group id), and the
 # fallback, which takes any path under /connect, last.
-PAGES = (wizard, signin, tabs, group, runs, files, actions, fallback)
+PAGES = (wizard, signin, tabs, group, runs, files, actions, sftp_access, fallback)
 
 
 def install(api: FastAPI, dc: App) -> None:
