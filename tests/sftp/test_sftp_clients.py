@@ -53,6 +53,27 @@ def test_asyncssh_client_puts_gets_lists_renames_and_removes(site: Site) -> None
     assert site.visible("upload") == []
 
 
+def test_asyncssh_client_get_with_its_defaults(site: Site, tmp_path: Path) -> None:
+    site.app.file_server.put(site.account_id, "download", "out.csv", [b"q" * 500_000], 10**6)
+
+    async def fetch() -> None:
+        async with (
+            asyncssh.connect(
+                "127.0.0.1",
+                site.port,
+                username=site.username,
+                client_keys=[str(site.key.private)],
+                known_hosts=None,
+                agent_path=None,
+            ) as conn,
+            conn.start_sftp_client() as sftp,
+        ):
+            await sftp.get("download/out.csv", str(tmp_path / "got.csv"))  # sparse: ranges
+
+    asyncio.run(fetch())
+    assert (tmp_path / "got.csv").read_bytes() == b"q" * 500_000
+
+
 def _known_hosts(site: Site, folder: Path) -> Path:
     path = folder / "known_hosts"
     lines = [f"[127.0.0.1]:{site.port} {line}" for line in site.app.host_keys.public_lines()]

@@ -60,6 +60,11 @@ class _Reader:
         self.stream = stream
         self.sent = 0
 
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        # asyncssh's ranges@asyncssh.com (what its client's get() asks for) finds a file's
+        # data with SEEK_DATA/SEEK_HOLE; reads use pread, so the position is free to move.
+        return os.lseek(self.stream.fileno(), offset, whence)
+
 
 class _Writer:
     def __init__(self, place: Place, upload: Upload) -> None:
