@@ -25,6 +25,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Cheap password hashes for the suite's thousands of users (the default is 16 times the work);
 # hashes record their N, and tests/unit/test_accounts.py checks the default's.
 os.environ.setdefault("DATACONNECT_PASSWORD_WORK", str(2**10))
+# PostgreSQL setups refuse to start without one (the secrets of outside connections).
+os.environ.setdefault("DATACONNECT_SECRET_KEY", "the test suite's secret key")
 
 
 def _pg_url(database: str) -> str:

@@ -20,6 +20,7 @@ from dataconnect.runtime.scheduler import Scheduler
 from dataconnect.runtime.worker import Worker, new_worker_id
 from dataconnect.services.accounts import AccountService
 from dataconnect.services.base import Deps
+from dataconnect.services.connections import ConnectionService
 from dataconnect.services.demo import DemoService
 from dataconnect.services.expiry import ExpiryService
 from dataconnect.services.export_executor import ExportExecutor
@@ -35,6 +36,7 @@ from dataconnect.services.manage import ManageService
 from dataconnect.services.notifications import MailService, MailSettings
 from dataconnect.services.runs import RunService
 from dataconnect.services.schedules import ScheduleService
+from dataconnect.services.secrets import secret_box
 from dataconnect.services.sessions import SessionService
 from dataconnect.services.sftp_access import SftpAccess
 from dataconnect.services.signals import Signals
@@ -69,6 +71,7 @@ class App:
     sessions: SessionService
     manage: ManageService
     ssh_keys: SshKeyService
+    connections: ConnectionService
     sftp_access: SftpAccess
     host_keys: HostKeys
     workers: list[Worker] = field(default_factory=list)
@@ -144,6 +147,11 @@ class App:
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     settings = settings or Settings()
     clock = clock or SystemClock()
+    box = secret_box(
+        settings.secret_key.get_secret_value() if settings.secret_key else None,
+        home=settings.home,
+        clustered=settings.is_postgres,
+    )
     engines = build_engines(home=settings.home, database_url=settings.database_url)
     signals = Signals()
     deps = Deps(
@@ -159,7 +167,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     groups = GroupService(deps, schedules)
     file_server = FileServer(settings.files_root)
     host_keys = HostKeys(settings.home / "sftp")
-    work = _work(deps, file_server, engines, settings.lease_seconds)
+    connections = ConnectionService(deps, box)
+    work = _work(deps, file_server, engines, settings.lease_seconds, connections)
     runs = RunService(deps, work)
     return App(
         settings=settings,
@@ -182,6 +191,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         sessions=SessionService(deps, accounts),
         manage=ManageService(deps),
         ssh_keys=SshKeyService(deps),
+        connections=connections,
         sftp_access=SftpAccess(
             deps,
             file_server,
@@ -193,12 +203,18 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     )
 
 
-def _work(deps: Deps, files: FileServer, engines: Engines, lease_seconds: float) -> WorkService:
+def _work(
+    deps: Deps,
+    files: FileServer,
+    engines: Engines,
+    lease_seconds: float,
+    connections: ConnectionService,
+) -> WorkService:
     """The kinds of run workers claim, in the order they are claimed, and what runs each job
     type: a new kind of run is one handler more, a new job type one executor more."""
     executors: dict[JobType, JobExecutor] = {
         JobType.IMPORT: ImportExecutor(files, _sink_factory(engines)),
-        JobType.EXPORT: ExportExecutor(deps, files),
+        JobType.EXPORT: ExportExecutor(deps, files, connections),
     }
     jobs = JobRunHandler(deps, executors)
     groups = GroupRunHandler(deps, jobs, lease_seconds)

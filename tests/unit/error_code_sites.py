@@ -115,6 +115,21 @@ TABLES = {
 
 # What the scan cannot see, because the code travels in a variable: (code, kind) → where.
 UNSEEN = {
+    **{
+        (code, Kind.RUN_FAILURE): (
+            "services/export_executor.py: a delivery to a connection that fails with the "
+            "remote client's (or the connection service's) error fails the run with its code"
+        )
+        for code in (
+            "CONNECTION_NOT_FOUND",
+            "SECRET_UNREADABLE",
+            "SFTP_AUTH_FAILED",
+            "SFTP_HOST_KEY_CHANGED",
+            "SFTP_REMOTE_NOT_FOUND",
+            "SFTP_TRANSFER_FAILED",
+            "SFTP_UNREACHABLE",
+        )
+    },
     ("JOB_ALREADY_RUNNING", Kind.RUN_FAILURE): (
         "services/work.py: a group run whose step the store refuses (a Conflict) fails with "
         "the Conflict's code"

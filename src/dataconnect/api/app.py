@@ -13,6 +13,7 @@ from dataconnect import __version__
 from dataconnect.api import compat, errors
 from dataconnect.api.routes import (
     account,
+    connections,
     files,
     group_runs,
     groups,
@@ -80,7 +81,18 @@ def create_app(dc: App, *, worker: bool = True, freeze_gc: bool = False) -> Fast
             )
         return await call_next(request)
 
-    for module in (account, tables, files, ssh_keys, jobs, groups, group_runs, runs, compat):
+    for module in (
+        account,
+        tables,
+        files,
+        ssh_keys,
+        connections,
+        jobs,
+        groups,
+        group_runs,
+        runs,
+        compat,
+    ):
         api.include_router(module.router)
     mount.install(api, dc)
     return api

@@ -176,6 +176,50 @@ class AccountPublic(BaseModel):
     sftp: SftpPublic | None = None
 
 
+class ConnectionCreate(Strict):
+    name: str = Field(description="a label: 1 to 100 characters, unique in the account")
+    kind: str = Field(default="sftp", description="the only kind: sftp")
+    host: str = Field(description="the remote server's host name or IP address")
+    port: int = Field(default=22, description="its SSH port, 1 to 65535")
+    username: str = Field(description="the user to log in as")
+    auth: str = Field(
+        description="password, or key: DataConnect generates a key pair and answers its public "
+        "key, to install on the remote server"
+    )
+    password: str | None = Field(
+        default=None, description="auth password: the password (write-only, never answered)"
+    )
+
+
+class ConnectionUpdate(Strict):
+    name: str | None = Field(default=None, description="a new label")
+    host: str | None = Field(default=None, description="a new host (unpins the host key)")
+    port: int | None = Field(default=None, description="a new port (unpins the host key)")
+    username: str | None = Field(default=None, description="a new user")
+    auth: str | None = Field(default=None, description="password or key")
+    password: str | None = Field(default=None, description="a new password (write-only)")
+
+
+class ConnectionPublic(BaseModel):
+    id: int
+    name: str
+    kind: str
+    host: str
+    port: int
+    username: str
+    auth: str
+    public_key: str | None = Field(description="auth key: install it on the remote server")
+    host_key_fingerprint: str | None = Field(
+        description="the remote host key pinned at the first good test (SHA256:…)"
+    )
+    created_at: str
+    updated_at: str
+
+
+class ConnectionList(BaseModel):
+    items: list[ConnectionPublic]
+
+
 class SshKeyCreate(Strict):
     name: str = Field(description="a label: 1 to 100 characters")
     public_key: str = Field(description="one OpenSSH public key line (the .pub file)")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dataconnect import __version__
-from dataconnect.cli import admin, files, resources, runs, sftp  # noqa: F401 - runs adds commands
+from dataconnect.cli import admin, connections, files, resources, runs, sftp  # noqa: F401 - runs adds commands
 from dataconnect.cli.common import app_context, fail, guarded, out
 from dataconnect.services.demo import DEMO_USER
 
@@ -27,6 +27,7 @@ cli.add_typer(resources.jobs, name="jobs")
 cli.add_typer(resources.groups, name="groups")
 cli.add_typer(files.files, name="files")
 cli.add_typer(sftp.ssh_keys, name="ssh-keys")
+cli.add_typer(connections.connections, name="connections")
 cli.command("sftp")(guarded(sftp.sftp))
 cli.command("demo")(guarded(admin.demo))
 

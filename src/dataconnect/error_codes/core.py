@@ -193,7 +193,11 @@ CORE: tuple[Code, ...] = (
     _code("COMPRESSION_INVALID", P, "an export's compression is not none, gzip or zip"),
     _code("PGP_KEY_NOT_FOUND", P, "encrypt_to names no PGP public key of the account"),
     _code("DESTINATION_INVALID", P, "a destination that is not null or {connection, folder}"),
-    _code("CONNECTION_NOT_FOUND", P, "a destination names no connection of the account"),
+    _code(
+        "CONNECTION_NOT_FOUND",
+        (P, NF, RF),
+        "no such connection in the account (a destination or source that names none)",
+    ),
     _code("DESTINATION_FOLDER_INVALID", P, "a destination folder with .. or control characters"),
     _code("EXPORT_VALUE_UNENCODABLE", RF, "a value the file's encoding cannot write"),
     _code("EXPORT_VALUE_NEEDS_QUALIFIER", RF, "a delimiter, CR or LF in a file without qualifier"),

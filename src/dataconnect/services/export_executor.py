@@ -1,28 +1,39 @@
-"""The runs of export jobs: a table out to a file in the account's ``download/`` folder."""
+"""The runs of export jobs: a table out to a file in the account's ``download/`` folder, or
+delivered to an outside SFTP server's folder (a connection)."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import posixpath
+import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dataconnect.domain.exports import ExportFailure, output_names
 from dataconnect.domain.formats import resolve_file_pattern
 from dataconnect.domain.runs import JobRunState, RunOutcome, StopToken
 from dataconnect.domain.tables import TableKind
+from dataconnect.errors import DataConnectError
 from dataconnect.exports.engine import ExportRequest, run_export
-from dataconnect.files.server import FileServer
+from dataconnect.files.server import DOWNLOAD, FileServer
 from dataconnect.services.base import Deps
+from dataconnect.services.connections import ConnectionService
 from dataconnect.services.job_handler import JobWork
 from dataconnect.store.data import physical_name
 from dataconnect.store.exports import ExportQuery, Snapshot, snapshot
+
+log = logging.getLogger("dataconnect.exports")
 
 
 @dataclass(frozen=True)
 class ExportExecutor:
     deps: Deps
     files: FileServer
+    connections: ConnectionService
 
     def run(self, work: JobWork, stop: StopToken, progress: Callable[[int], None]) -> RunOutcome:
         settings = work.job.export_settings
@@ -69,7 +80,46 @@ class ExportExecutor:
             account_id=work.job.account_id,
             job_run_id=work.job_run_id,
         )
-        return run_export(request, self._snapshot, self.files, stop, progress)
+        destination = settings.destination
+        if destination is None:
+            return run_export(request, self._snapshot, self.files, stop, progress)
+        # Written whole on this side first (its own file server in a temporary folder), then
+        # delivered: uploaded under temporary names and renamed in order, the ready file last.
+        self.files.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".outbound-", dir=self.files.root) as staging:
+            staged = FileServer(Path(staging))
+            outcome = run_export(request, self._snapshot, staged, stop, progress)
+            if outcome.state is not JobRunState.SUCCEEDED:
+                return outcome
+            files = [
+                (staged.path(work.job.account_id, DOWNLOAD, name), name)
+                for name in (posixpath.basename(f) for f in outcome.output_files)
+            ]
+            try:
+                with self.connections.open_remote(
+                    work.job.account_id, destination.connection
+                ) as remote:
+                    delivered = remote.deliver(files, destination.folder)
+            except DataConnectError as exc:
+                log.warning(
+                    "export run %s: delivery to %s failed: %s",
+                    work.job_run_id,
+                    destination.connection,
+                    exc,
+                )
+                return RunOutcome(
+                    state=JobRunState.FAILED,
+                    error_code=exc.code,
+                    error_message=f"delivery to {destination.connection}: {exc}"[:1000],
+                    file_name=outcome.file_name,
+                )
+        where = f"{destination.connection}:{destination.folder}".rstrip("/")
+        return dataclasses.replace(
+            outcome,
+            output_files=tuple(
+                f"{where}/{name}" if destination.folder else f"{where}{name}" for name in delivered
+            ),
+        )
 
     def _snapshot(self, query: ExportQuery) -> AbstractContextManager[Snapshot]:
         data = self.deps.data

@@ -51,6 +51,7 @@ class JobService:
                 account_id=caller.account_id,
                 account_zone=self._account_zone(tx, caller),
                 tables=tables,
+                connections=tx.connection_names(caller.account_id),
                 now=now,
             )
             if job.state is JobState.ACTIVE:
@@ -122,6 +123,7 @@ class JobService:
                 tables={t.name: t for t in tx.tables(caller.account_id)},
                 now=now,
                 existing=before,
+                connections=tx.connection_names(caller.account_id),
             )
             problems = job_rules.membership_problems(before, after)
             if problems:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from dataconnect.domain.accounts import Account, User
+from dataconnect.domain.connections import Connection
 from dataconnect.domain.groups import Group
 from dataconnect.domain.jobs import Job
 from dataconnect.domain.runs import GroupRun, JobRun, RunEvent, RunSummary
@@ -34,6 +35,23 @@ def account_view(account: Account, sftp: SftpEndpoint | None = None) -> dict[str
             "host_key_fingerprints": sftp.host_key_fingerprints,
         }
     return view
+
+
+def connection_view(connection: Connection) -> dict[str, Any]:
+    """Never the secret: a password or private key is write-only."""
+    return {
+        "id": connection.id,
+        "name": connection.name,
+        "kind": connection.kind,
+        "host": connection.host,
+        "port": connection.port,
+        "username": connection.username,
+        "auth": connection.auth.value,
+        "public_key": connection.public_key,
+        "host_key_fingerprint": connection.host_key_fingerprint,
+        "created_at": iso(connection.created_at),
+        "updated_at": iso(connection.updated_at),
+    }
 
 
 def ssh_key_view(key: SshKey) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection
 
 from dataconnect.store.accounts import AccountQueries
+from dataconnect.store.connections import ConnectionQueries
 from dataconnect.store.engine import Engines
 from dataconnect.store.expiry import ExpiryQueries
 from dataconnect.store.group_runs import GroupRunQueries
@@ -45,6 +46,7 @@ class Store:
 
 class Tx(
     AccountQueries,
+    ConnectionQueries,
     JobQueries,
     GroupQueries,
     GroupRunQueries,
