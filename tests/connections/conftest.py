@@ -165,6 +165,7 @@ class PasswordServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         assert self._thread is not None
         self._thread.join(10)
+        self._loop.close()
 
     def connection(self, name: str = "etl", **changes: Any) -> dict[str, Any]:
         data = {
