@@ -92,6 +92,7 @@ def site(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     app.tables.create(caller, contacts_table())
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATACONNECT_")}
     env.update(DATACONNECT_HOME=str(home), DATACONNECT_LEASE_SECONDS=LEASE, PYTHONUNBUFFERED="1")
+    env["DATACONNECT_SECRET_KEY"] = "the crash tests' secret key"  # PostgreSQL requires one
     if url:
         env["DATACONNECT_DATABASE_URL"] = url
     logs = tmp_path / "logs"

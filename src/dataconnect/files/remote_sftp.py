@@ -16,15 +16,18 @@ import contextlib
 import fnmatch
 import posixpath
 import secrets
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import asyncssh
-
 from dataconnect.errors import BadRequest, Conflict, DataConnectError
+
+with warnings.catch_warnings():  # asyncssh still defines DSA support; cryptography warns of it
+    warnings.filterwarnings("ignore", "DSA is deprecated")
+    import asyncssh
 
 TIMEOUT = 10.0  # connect and log in, each
 

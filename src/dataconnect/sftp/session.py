@@ -13,24 +13,20 @@ import logging
 import os
 import stat
 import sys
+import warnings
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, BinaryIO, NoReturn
-
-import asyncssh
-from asyncssh import (
-    FXF_APPEND,
-    FXF_EXCL,
-    FXF_TRUNC,
-    FXF_WRITE,
-    SFTPAttrs,
-    SFTPName,
-)
 
 from dataconnect.domain.ssh_keys import SftpLogin
 from dataconnect.errors import Conflict, DataConnectError, NotFound, ValidationFailed
 from dataconnect.files.server import FOLDERS, UPLOAD, FileInfo
 from dataconnect.services.sftp_access import SftpFiles, Upload
 from dataconnect.sftp.paths import BadPath, Place, resolve
+
+with warnings.catch_warnings():  # asyncssh still defines DSA support; cryptography warns of it
+    warnings.filterwarnings("ignore", "DSA is deprecated")
+    import asyncssh
+    from asyncssh import FXF_APPEND, FXF_EXCL, FXF_TRUNC, FXF_WRITE, SFTPAttrs, SFTPName
 
 log = logging.getLogger("dataconnect.sftp")
 
